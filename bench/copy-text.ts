@@ -1,0 +1,23 @@
+/**
+ * PostgreSQL COPY text format: tab-separated columns, one row per line, with backslash escapes for the characters
+ * that would otherwise end a field or a row.
+ */
+export function copyText(value: string): string {
+  return value.replace(/[\\\t\n\r]/g, (char) => {
+    switch (char) {
+      case '\\':
+        return '\\\\';
+      case '\t':
+        return '\\t';
+      case '\n':
+        return '\\n';
+      default:
+        return '\\r';
+    }
+  });
+}
+
+/** bytea in hex form; the backslash of `\x` is itself escaped for COPY. */
+export function copyBytea(bytes: Uint8Array): string {
+  return `\\\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
+}

@@ -1,0 +1,63 @@
+import { changedFields } from './changed-fields.js';
+import { isNormalEventId } from './event-id.js';
+import { DEFAULT_ACTOR_TYPE, DEFAULT_OUTCOME, type EventInput, type SealedEvent } from './event-types.js';
+
+export interface SealContext {
+  /** The tenant whose log the event joins (from the API key, or the event's own `tenant` with a platform key). */
+  tenant: string;
+  /** 0-based position in the tenant's log, equal to the Merkle leaf index. */
+  seq: number;
+  receivedAt: Date;
+  /** The event id: the submitted one, or a new UUIDv7. */
+  id: string;
+}
+
+/**
+ * Builds the stored form of a validated event: defaults filled in (actor type, outcome, occurred_at), server facts
+ * added (tenant, seq, received_at) and changed_fields derived. Optional fields are copied only when present, and
+ * deeply, so the sealed value shares nothing with the input. Throws when `at` contradicts the input: sealing an
+ * event under another id or tenant than it names would put a different fact in the log than the producer sent.
+ */
+export function sealEvent(input: EventInput, at: SealContext): SealedEvent {
+  if (!isNormalEventId(at.id)) throw new RangeError('seal id must be a lower-case UUID');
+  if (input.id !== undefined && input.id.toLowerCase() !== at.id) {
+    throw new RangeError('seal id differs from the event id');
+  }
+  if (input.tenant !== undefined && input.tenant !== at.tenant) {
+    throw new RangeError('seal tenant differs from the event tenant');
+  }
+  if (!Number.isSafeInteger(at.seq) || at.seq < 0) throw new RangeError('seq must be a non-negative integer');
+  if (Number.isNaN(at.receivedAt.getTime())) throw new RangeError('receivedAt must be a valid Date');
+
+  const receivedAt = at.receivedAt.toISOString();
+  const { actor, resource } = input;
+  const sealed: SealedEvent = {
+    id: at.id,
+    tenant: at.tenant,
+    seq: at.seq,
+    received_at: receivedAt,
+    occurred_at: input.occurred_at ?? receivedAt,
+    action: input.action,
+    actor: {
+      id: actor.id,
+      type: actor.type ?? DEFAULT_ACTOR_TYPE,
+      ...(actor.name !== undefined && { name: actor.name }),
+      ...(actor.email !== undefined && { email: actor.email }),
+    },
+    resource: {
+      type: resource.type,
+      id: resource.id,
+      ...(resource.name !== undefined && { name: resource.name }),
+    },
+    outcome: input.outcome ?? DEFAULT_OUTCOME,
+    changed_fields: changedFields(input.changes?.before, input.changes?.after),
+  };
+  if (input.context !== undefined) sealed.context = structuredClone(input.context);
+  if (input.changes !== undefined) sealed.changes = structuredClone(input.changes);
+  if (input.metadata !== undefined) sealed.metadata = structuredClone(input.metadata);
+  if (input.classification !== undefined) sealed.classification = input.classification;
+  if (input.compliance_tags !== undefined) sealed.compliance_tags = [...input.compliance_tags];
+  if (input.retention_category !== undefined) sealed.retention_category = input.retention_category;
+  if (input.subject_id !== undefined) sealed.subject_id = input.subject_id;
+  return sealed;
+}

@@ -1,0 +1,89 @@
+import { formatVerifierKey, signingKeyWithName, verifierKeyOf, type SigningKey } from '@audit-ledger/core';
+import type { AppContext, ServiceConfig } from './app-context.js';
+import { DEFAULT_CONFIG } from './config.js';
+import { createCheckpointer } from './log/checkpointer.js';
+import { buildConsistencyProof, buildInclusionProof } from './log/proofs.js';
+import { verifyStoredLog } from './log/verify-stored-log.js';
+import { createSequencer } from './sequencer/sequencer.js';
+import { loadOperatorToken } from './setup/operator-token.js';
+import { loadSigningKey } from './setup/signing-key.js';
+import type { LedgerStore } from './store/ledger-store.js';
+
+export interface AppOptions {
+  /** The context owns the store from here on and closes it in close(). */
+  store: LedgerStore;
+  config?: Partial<ServiceConfig>;
+  /** AUDIT_LEDGER_ADMIN_TOKEN; absent: the stored one, or a new one on first start. */
+  adminToken?: string;
+  /** AUDIT_LEDGER_SIGNING_KEY; absent: the stored one, or a new one on first start. */
+  signingKey?: string;
+  checkpointIntervalMs?: number;
+  /** Told the operator token when this start generated it, so it can be shown exactly once. */
+  onGeneratedOperatorToken?(token: string): void;
+  onBackgroundError?(message: string, error: unknown): void;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Wires the store, sequencer, checkpointer and keys into the one context every entry point uses. */
+export async function createAppContext(options: AppOptions): Promise<AppContext> {
+  const { store } = options;
+  const config: ServiceConfig = { ...DEFAULT_CONFIG, ...options.config };
+  await store.migrate();
+
+  const originOf = (tenant: string): string => `${config.originPrefix}/t/${tenant}`;
+  const signingKey = await loadSigningKey(store, options.signingKey, config.originPrefix);
+  const operatorToken = await loadOperatorToken(store, options.adminToken);
+  if (operatorToken.generated !== null) options.onGeneratedOperatorToken?.(operatorToken.generated);
+  const reportError = options.onBackgroundError ?? (() => undefined);
+
+  const keyFor = (tenant: string): SigningKey => signingKeyWithName(signingKey, originOf(tenant));
+  const checkpointer = createCheckpointer({
+    store,
+    signingKey,
+    originOf,
+    ...(options.checkpointIntervalMs !== undefined ? { intervalMs: options.checkpointIntervalMs } : {}),
+    onError: (tenant, error) => reportError(`checkpoint of ${tenant} failed`, error),
+  });
+  const sequencer = createSequencer({ store, onAppended: (tenant) => checkpointer.markDirty(tenant) });
+
+  const knownTenants = new Set<string>();
+  async function ensureTenant(tenant: string): Promise<void> {
+    if (knownTenants.has(tenant)) return;
+    if ((await store.getTenant(tenant)) === null) {
+      await store.createTenant({ id: tenant, name: tenant, logOrigin: originOf(tenant), createdAt: new Date() });
+    }
+    knownTenants.add(tenant);
+  }
+
+  checkpointer.start();
+  const partitions = setInterval(() => {
+    store.ensurePartitions(new Date(), 2).catch((error: unknown) => reportError('partition upkeep failed', error));
+  }, DAY_MS);
+  partitions.unref();
+
+  return {
+    config,
+    store,
+    async ingest(tenant, events) {
+      await ensureTenant(tenant);
+      return sequencer.submit(tenant, events);
+    },
+    verifierKey: (tenant) => formatVerifierKey(verifierKeyOf(keyFor(tenant))),
+    logOrigin: originOf,
+    async checkpoint(tenant) {
+      return (await checkpointer.checkpointNow(tenant)).note;
+    },
+    inclusionProof: (tenant, index, size) => buildInclusionProof(store, tenant, index, size),
+    consistencyProof: (tenant, first, second) => buildConsistencyProof(store, tenant, first, second),
+    verifyLog: (tenant) =>
+      verifyStoredLog(store, tenant, { verifierKeys: [verifierKeyOf(keyFor(tenant))], origin: originOf(tenant) }),
+    isOperatorToken: (token) => operatorToken.matches(token),
+    async close() {
+      clearInterval(partitions);
+      await sequencer.drain();
+      await checkpointer.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,231 @@
+import {
+  EVENT_BODY_SCHEMA,
+  EVENT_LIMITS,
+  OUTCOMES,
+  parseTimestamp,
+  UUID_PATTERN,
+  validateEventBody,
+  type Outcome,
+} from '@audit-ledger/core';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { keyWithScope } from '../../auth/access-rule.js';
+import { resolveReadTenant, resolveWriteTenant } from '../../auth/tenant-resolution.js';
+import { LedgerError } from '../../errors.js';
+import type { EventFilter } from '../../store/ledger-store.js';
+import { decodeCursor, encodeCursor, queryFingerprint } from '../event-cursor.js';
+import { GUARDED, problemResponses } from '../problem-schema.js';
+import { keyPrincipalOf } from '../route-guard.js';
+import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
+import { storedEventView } from '../stored-event-view.js';
+
+const MAX_PAGE = 1000;
+const uuid = new RegExp(UUID_PATTERN);
+
+// PostgreSQL text cannot hold NUL, so a filter containing one could never match; it is refused as malformed.
+const filterText = (maxLength: number, description?: string) =>
+  ({ type: 'string', minLength: 1, maxLength, pattern: '^[^\\u0000]*$', ...(description !== undefined ? { description } : {}) }) as const;
+
+const TENANT_QUERY = { type: 'string', description: 'The tenant to read; required with a platform key.' } as const;
+
+const LIST_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    tenant: TENANT_QUERY,
+    actor_id: filterText(EVENT_LIMITS.maxIdLength),
+    action: filterText(
+      EVENT_LIMITS.maxActionLength + 2,
+      'An exact action, or a prefix ending in ".*": "user.*" matches user.login and user.mfa.enable.',
+    ),
+    resource_type: filterText(EVENT_LIMITS.maxLabelLength),
+    resource_id: filterText(EVENT_LIMITS.maxIdLength),
+    outcome: { type: 'string', enum: OUTCOMES },
+    from: { type: 'string', format: 'date-time', description: 'occurred_at at or after this instant (RFC 3339).' },
+    to: { type: 'string', format: 'date-time', description: 'occurred_at before this instant (RFC 3339).' },
+    q: filterText(200, 'Full-text search (personal data is not searchable).'),
+    limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100 },
+    cursor: { type: 'string', maxLength: 200, description: 'next_cursor of the previous page.' },
+  },
+} as const;
+
+interface ListQuery {
+  tenant?: string;
+  actor_id?: string;
+  action?: string;
+  resource_type?: string;
+  resource_id?: string;
+  outcome?: Outcome;
+  from?: string;
+  to?: string;
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The query's filters for the store; `from` and `to` were already checked as RFC 3339 by the schema. */
+function toFilter(query: ListQuery, limit: number): EventFilter {
+  const filter: EventFilter = { limit };
+  if (query.actor_id !== undefined) filter.actorId = query.actor_id;
+  if (query.action !== undefined) {
+    const prefix = query.action.endsWith('.*');
+    filter.action = prefix ? query.action.slice(0, -1) : query.action;
+    filter.actionPrefix = prefix;
+  }
+  if (query.resource_type !== undefined) filter.resourceType = query.resource_type;
+  if (query.resource_id !== undefined) filter.resourceId = query.resource_id;
+  if (query.outcome !== undefined) filter.outcome = query.outcome;
+  if (query.q !== undefined) filter.q = query.q;
+  const instant = (text: string): Date => {
+    const parsed = parseTimestamp(text);
+    if (!parsed.ok) throw new LedgerError('INTERNAL', 'timestamp passed the schema but does not parse');
+    return new Date(parsed.epochMs);
+  };
+  if (query.from !== undefined) filter.from = instant(query.from);
+  if (query.to !== undefined) filter.to = instant(query.to);
+  if (filter.from !== undefined && filter.to !== undefined && filter.to < filter.from) {
+    throw new LedgerError('VALIDATION_FAILED', 'the time range is empty', [
+      { path: '/query/to', message: 'must not be before from' },
+    ]);
+  }
+  return filter;
+}
+
+const ACKS_SCHEMA = {
+  type: 'object',
+  required: ['events'],
+  properties: {
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'seq', 'leaf_hash'],
+        properties: {
+          id: { type: 'string' },
+          seq: { type: 'integer' },
+          leaf_hash: { type: 'string', description: 'hex' },
+        },
+      },
+    },
+  },
+} as const;
+
+/**
+ * Bodies of POST /v1/events are checked by validateEventBody, which knows the clock, the configured batch size
+ * and rules JSON Schema cannot state; the route's body schema is there to document the request.
+ */
+function eventBodyValidator(fallback: FastifySchemaCompiler<object>): FastifySchemaCompiler<object> {
+  return (route) => (route.httpPart === 'body' ? () => true : fallback(route));
+}
+
+const EVENT_PARAMS = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', description: 'Event id (UUID).' } },
+} as const;
+
+export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }: RouteDeps): void {
+  const { store } = ctx;
+
+  app.post<{ Querystring: { wait?: boolean } }>(
+    '/v1/events',
+    {
+      onRequest: guard(keyWithScope('events:write')),
+      validatorCompiler: eventBodyValidator(validator),
+      schema: {
+        tags: ['events'],
+        summary: 'Record one event, or a batch as {"events": [...]}; all or nothing',
+        description:
+          'Answers once every event is durable. Sending an id again with the same content returns the original ' +
+          'seq and writes nothing; the same id with different content is a 409.',
+        security: BEARER_SECURITY,
+        body: EVENT_BODY_SCHEMA,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            wait: { type: 'boolean', description: 'Wait for sequencing; this service always does.' },
+          },
+        },
+        response: { 201: ACKS_SCHEMA, ...problemResponses(...GUARDED, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const key = keyPrincipalOf(request);
+      const result = validateEventBody(request.body, { now: now(), maxBatch: ctx.config.maxBatch });
+      if (!result.ok) {
+        throw new LedgerError('VALIDATION_FAILED', 'the events are invalid; nothing was written', result.errors);
+      }
+      const tenant = resolveWriteTenant(key, result.events, result.batch);
+      const acks = await ctx.ingest(tenant, result.events);
+      return reply.code(201).send({ events: acks.map((ack) => ({ id: ack.id, seq: ack.seq, leaf_hash: ack.leafHash })) });
+    },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/events',
+    {
+      onRequest: guard(keyWithScope('events:read')),
+      schema: {
+        tags: ['events'],
+        summary: 'Search events, newest first',
+        description: 'Personal data is masked unless the key has events:read:pii.',
+        security: BEARER_SECURITY,
+        querystring: LIST_QUERY,
+        response: {
+          200: {
+            type: 'object',
+            required: ['events', 'next_cursor'],
+            properties: {
+              events: { type: 'array', items: { $ref: 'StoredEvent#' } },
+              next_cursor: { type: ['string', 'null'], description: 'null on the last page.' },
+            },
+          },
+          ...problemResponses(...GUARDED),
+        },
+      },
+    },
+    async (request) => {
+      const key = keyPrincipalOf(request);
+      const { query } = request;
+      const tenant = await resolveReadTenant(key, query.tenant, store);
+      const filter = toFilter(query, query.limit + 1);
+      const fingerprint = queryFingerprint(tenant, [
+        query.actor_id, query.action, query.resource_type, query.resource_id, query.outcome, query.from, query.to, query.q,
+      ]);
+      if (query.cursor !== undefined) filter.beforeSeq = decodeCursor(query.cursor, fingerprint);
+      // One row beyond the page tells whether another page exists without a second query.
+      const rows = await store.queryEvents(tenant, filter);
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      const personalData = key.scopes.includes('events:read:pii');
+      return {
+        events: page.map((row) => storedEventView(row, personalData)),
+        next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.seq, fingerprint) : null,
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { tenant?: string } }>(
+    '/v1/events/:id',
+    {
+      onRequest: guard(keyWithScope('events:read')),
+      schema: {
+        tags: ['events'],
+        summary: 'Get one event by id',
+        security: BEARER_SECURITY,
+        params: EVENT_PARAMS,
+        querystring: { type: 'object', additionalProperties: false, properties: { tenant: TENANT_QUERY } },
+        response: { 200: { $ref: 'StoredEvent#' }, ...problemResponses(...GUARDED) },
+      },
+    },
+    async (request) => {
+      const key = keyPrincipalOf(request);
+      const tenant = await resolveReadTenant(key, request.query.tenant, store);
+      const { id } = request.params;
+      // Ids are UUIDs, so any other text names no event: the same 404 as an unknown id.
+      const entry = uuid.test(id) ? await store.getEventById(tenant, id.toLowerCase()) : null;
+      if (entry === null) throw new LedgerError('NOT_FOUND', `event "${id}" not found`);
+      return storedEventView(entry, key.scopes.includes('events:read:pii'));
+    },
+  );
+}

@@ -1,0 +1,81 @@
+import { newEventId, requestHashOf, type EventInput } from '@audit-ledger/core';
+import type { IngestAck } from '../app-context.js';
+import { LedgerError } from '../errors.js';
+import type { LedgerStore } from '../store/ledger-store.js';
+import { planBatch, type PreparedEvent } from './plan-batch.js';
+import { TenantQueue, type QueuedRequest } from './tenant-queue.js';
+
+export interface SequencerOptions {
+  store: LedgerStore;
+  /** Most events written in one transaction; requests are never split. */
+  maxEventsPerWrite?: number;
+  now?: () => Date;
+  /** Called after a write commits, with the log's new size. */
+  onAppended?: (tenant: string, size: number) => void;
+}
+
+export interface Sequencer {
+  /** Resolves once every event is durable in the tenant's log; all-or-nothing per call. */
+  submit(tenant: string, events: readonly EventInput[]): Promise<IngestAck[]>;
+  /** Waits for every submitted request to finish. */
+  drain(): Promise<void>;
+}
+
+interface SubmittedEvent extends PreparedEvent {
+  /** Only ids the producer chose can already exist; generated UUIDv7s are new by construction. */
+  chosenByProducer: boolean;
+}
+
+type Request = QueuedRequest<SubmittedEvent, IngestAck[]>;
+
+export function createSequencer(options: SequencerOptions): Sequencer {
+  const { store } = options;
+  const maxEvents = options.maxEventsPerWrite ?? 5000;
+  const now = options.now ?? (() => new Date());
+  const queues = new Map<string, TenantQueue<SubmittedEvent, IngestAck[]>>();
+
+  async function writeGroup(tenant: string, group: Request[]): Promise<void> {
+    const lookup = new Set<string>();
+    for (const request of group) for (const event of request.items) if (event.chosenByProducer) lookup.add(event.id);
+
+    const plan = await store.withLogWriter(tenant, async (writer) => {
+      const head = await writer.head();
+      const existing = lookup.size > 0 ? await writer.findExisting([...lookup]) : new Map();
+      const planned = planBatch(tenant, head, group.map((request) => request.items), existing, now());
+      if (planned.append !== null) await writer.append(planned.append);
+      return planned;
+    });
+
+    if (plan.append !== null) options.onAppended?.(tenant, plan.append.head.size);
+    group.forEach((request, i) => {
+      const outcome = plan.outcomes[i]!;
+      if (outcome.ok) request.resolve(outcome.acks);
+      else
+        request.reject(
+          new LedgerError('CONFLICT', `event id ${outcome.conflictId} was already used for different content`),
+        );
+    });
+  }
+
+  function queueOf(tenant: string): TenantQueue<SubmittedEvent, IngestAck[]> {
+    let queue = queues.get(tenant);
+    if (queue === undefined) {
+      queue = new TenantQueue((group) => writeGroup(tenant, group), maxEvents);
+      queues.set(tenant, queue);
+    }
+    return queue;
+  }
+
+  return {
+    submit(tenant, events) {
+      const prepared = events.map((input): SubmittedEvent => {
+        const chosenByProducer = input.id !== undefined;
+        return { id: input.id ?? newEventId(), input, requestHash: requestHashOf(input), chosenByProducer };
+      });
+      return queueOf(tenant).submit(prepared);
+    },
+    async drain() {
+      await Promise.all([...queues.values()].map((queue) => queue.idle()));
+    },
+  };
+}

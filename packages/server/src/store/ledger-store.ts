@@ -1,0 +1,199 @@
+/**
+ * The store port: every persistent operation the service performs, in domain terms. One implementation
+ * (`createLedgerStore(driver)`) serves both PostgreSQL and PGlite because it only speaks to a SqlDriver.
+ *
+ * Ledger tables (events, merkle_nodes, log_heads, checkpoints) are append-only: triggers reject UPDATE,
+ * DELETE and TRUNCATE, and ledger writes run under the least-privilege role `audit_ledger_writer`.
+ */
+
+export interface TenantRecord {
+  id: string;
+  name: string;
+  logOrigin: string;
+  createdAt: Date;
+}
+
+export type Scope = 'events:write' | 'events:read' | 'events:read:pii' | 'log:read' | 'export' | 'admin';
+
+export interface ApiKeyRecord {
+  id: string;
+  /** null for a platform key, which works across tenants. */
+  tenantId: string | null;
+  name: string;
+  scopes: Scope[];
+  /** SHA-256 of the secret part of the key. */
+  secretHash: Uint8Array;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+/** The state of a tenant's log after its latest committed batch. */
+export interface LogHead {
+  size: number;
+  /** chain_hash of entry size-1, or 32 zero bytes for an empty log. */
+  chainHash: Uint8Array;
+  /** Hashes of the perfect subtrees that make up [0, size), largest (leftmost) first. */
+  frontier: Uint8Array[];
+  /** received_at of the newest entry; the next entry's received_at is never earlier. */
+  lastReceivedAt: Date | null;
+}
+
+/** One sequenced event as written to the events table. */
+export interface EventRow {
+  tenant: string;
+  seq: number;
+  id: string;
+  receivedAt: Date;
+  occurredAt: Date;
+  action: string;
+  actorId: string;
+  resourceType: string;
+  resourceId: string;
+  outcome: string;
+  /** RFC 8785 canonical JSON of the sealed event: exactly the leaf bytes (UTF-8). */
+  leaf: string;
+  leafHash: Uint8Array;
+  chainHash: Uint8Array;
+  /** SHA-256 of the canonical submitted input; decides whether a repeated id is a retry or a conflict. */
+  requestHash: Uint8Array;
+  /** Words for full-text search (no personal data). */
+  searchText: string;
+}
+
+export interface MerkleNode {
+  level: number;
+  index: number;
+  hash: Uint8Array;
+}
+
+export interface ExistingEvent {
+  id: string;
+  seq: number;
+  leafHash: Uint8Array;
+  requestHash: Uint8Array;
+}
+
+export interface AppendBatch {
+  events: EventRow[];
+  /** Perfect-subtree nodes completed by this batch at the stored levels (see NODE_STRIDE). */
+  nodes: MerkleNode[];
+  head: LogHead;
+}
+
+/** Operations available while holding a tenant's log lock (inside one transaction). */
+export interface LogWriter {
+  head(): Promise<LogHead>;
+  /** Stored events among ids (one query), keyed by the ids as given; ids that are not UUIDs are never found. */
+  findExisting(ids: readonly string[]): Promise<Map<string, ExistingEvent>>;
+  /**
+   * Writes the batch (events in one statement, nodes in one, then the head row). Rejects a batch that contradicts
+   * itself: no events, another tenant's event, seqs not contiguous, a head that does not follow the last event.
+   */
+  append(batch: AppendBatch): Promise<void>;
+}
+
+export interface EventFilter {
+  actorId?: string;
+  /** Exact action, or a prefix when `actionPrefix` is true (`user.*` → prefix `user.`). */
+  action?: string;
+  actionPrefix?: boolean;
+  resourceType?: string;
+  resourceId?: string;
+  outcome?: string;
+  /** occurred_at ≥ from (inclusive). */
+  from?: Date;
+  /** occurred_at < to (exclusive), so consecutive ranges never share an event. */
+  to?: Date;
+  /** Full text, websearch syntax ("quoted phrase", -not, or). */
+  q?: string;
+  /** Only events with seq strictly below this (paging cursor; newest first). */
+  beforeSeq?: number;
+  limit: number;
+}
+
+export interface StoredEvent {
+  seq: number;
+  id: string;
+  leaf: string;
+  leafHash: Uint8Array;
+  chainHash: Uint8Array;
+}
+
+/**
+ * Every stored column of an entry, for verification (which trusts none of them). The search words are not stored as
+ * such, only their tsvector, given here in PostgreSQL's text form.
+ */
+export interface StoredEventColumns extends Omit<EventRow, 'searchText'> {
+  search: string;
+}
+
+export interface CheckpointRecord {
+  tenant: string;
+  size: number;
+  rootHash: Uint8Array;
+  /** The full signed note text. */
+  note: string;
+  createdAt: Date;
+}
+
+export interface LedgerStore {
+  readonly kind: 'postgres' | 'pglite';
+  /** Applies pending migrations (idempotent, safe with several processes) and creates partitions ahead. */
+  migrate(): Promise<void>;
+  /** Creates monthly partitions of received_at from `now`'s month through `monthsAhead` months later. */
+  ensurePartitions(now: Date, monthsAhead: number): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  getSetting(name: string): Promise<string | null>;
+  /** Stores value under name unless one exists; returns the value that is stored afterwards. */
+  putSettingIfAbsent(name: string, value: string): Promise<string>;
+
+  createTenant(tenant: TenantRecord): Promise<'created' | 'exists'>;
+  getTenant(id: string): Promise<TenantRecord | null>;
+  listTenants(): Promise<TenantRecord[]>;
+
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(tenantId: string | null): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked; false when no such unrevoked key exists for that tenant (null = platform keys). */
+  revokeApiKey(tenantId: string | null, id: string, at: Date): Promise<boolean>;
+  touchApiKey(id: string, at: Date): Promise<void>;
+
+  /**
+   * Runs fn in a transaction holding the tenant's log lock (a PostgreSQL advisory transaction lock), so only one
+   * writer in any process sequences that log at a time. Ledger writes run under the `audit_ledger_writer` role.
+   */
+  withLogWriter<T>(tenant: string, fn: (writer: LogWriter) => Promise<T>): Promise<T>;
+
+  getHead(tenant: string): Promise<LogHead>;
+  /** Tenants whose log is longer than their newest checkpoint. */
+  tenantsNeedingCheckpoint(): Promise<string[]>;
+
+  queryEvents(tenant: string, filter: EventFilter): Promise<StoredEvent[]>;
+  getEventById(tenant: string, id: string): Promise<StoredEvent | null>;
+  getEntries(tenant: string, start: number, end: number): Promise<StoredEvent[]>;
+  /**
+   * Hashes of perfect subtrees (level, index) of the tenant's tree, in the order asked. Reads stored nodes at the
+   * nearest stored level below each and folds upward, so each costs O(1) rows. Rejects (RangeError) a node the stored
+   * tree does not cover yet.
+   */
+  getNodeHashes(tenant: string, nodes: readonly { level: number; index: number }[]): Promise<Uint8Array[]>;
+
+  /** Idempotent per (tenant, size): the first note stored stands; a different root for that size is refused. */
+  insertCheckpoint(checkpoint: CheckpointRecord): Promise<void>;
+  latestCheckpoint(tenant: string): Promise<CheckpointRecord | null>;
+  getCheckpoint(tenant: string, size: number): Promise<CheckpointRecord | null>;
+  listCheckpoints(tenant: string): Promise<CheckpointRecord[]>;
+
+  /** Every column of entries [start, end), ordered by seq, for verification. */
+  scanEvents(tenant: string, start: number, end: number): Promise<StoredEventColumns[]>;
+  /** Stored Merkle nodes with level = level and index in [start, end), by index; level 0 reads events.leaf_hash. */
+  scanNodes(tenant: string, level: number, start: number, end: number): Promise<MerkleNode[]>;
+  /** Number of event rows stored for the tenant (to catch rows beyond the head). */
+  countEvents(tenant: string): Promise<number>;
+  /** Every head row as recorded, smallest size first (the last one is the current head), for verification. */
+  listHeads(tenant: string): Promise<LogHead[]>;
+}

@@ -1,0 +1,123 @@
+import type { AppendBatch, EventRow } from '../ledger-store.js';
+import { createMissingPartitions, monthOf } from '../partitions.js';
+import { sqlStateOf, type SqlExecutor } from '../sql-driver.js';
+import type { WriterRole } from '../writer-role.js';
+import { HASH_BYTES } from './rows.js';
+
+// One statement for the whole batch: each column travels as one array parameter and unnest turns the arrays back into
+// rows, so 1000 events cost one round trip and one plan. search is derived here so the words never need storing.
+const INSERT_EVENTS = `
+  INSERT INTO events (tenant_id, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
+                      outcome, leaf, leaf_hash, chain_hash, request_hash, search)
+  SELECT $1, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
+         outcome, leaf, leaf_hash, chain_hash, request_hash, to_tsvector('simple', search_text)
+    FROM unnest($2::int8[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
+                $9::text[], $10::text[], $11::text[], $12::bytea[], $13::bytea[], $14::bytea[], $15::text[])
+      AS batch(seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
+               outcome, leaf, leaf_hash, chain_hash, request_hash, search_text)`;
+
+const INSERT_NODES = `
+  INSERT INTO merkle_nodes (tenant_id, level, idx, hash)
+  SELECT $1, level, idx, hash FROM unnest($2::int2[], $3::int8[], $4::bytea[]) AS batch(level, idx, hash)`;
+
+const INSERT_HEAD = `
+  INSERT INTO log_heads (tenant_id, size, chain_hash, frontier, last_received_at) VALUES ($1, $2, $3, $4, $5)`;
+
+/** PostgreSQL's check_violation, which is also what "no partition of relation found for row" raises. */
+const CHECK_VIOLATION = '23514';
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
+}
+
+/**
+ * Cheap consistency checks on what the sequencer hands over. They cannot prove the hashes right (verification does
+ * that), but they stop a batch that contradicts itself from becoming a permanent part of the log.
+ */
+function assertCoherent(tenant: string, batch: AppendBatch): void {
+  const { events, head } = batch;
+  const first = events[0];
+  const last = events[events.length - 1];
+  if (first === undefined || last === undefined) throw new RangeError('an append needs at least one event');
+  events.forEach((event, i) => {
+    if (event.tenant !== tenant) throw new RangeError(`event ${event.id} belongs to ${event.tenant}, not ${tenant}`);
+    if (event.seq !== first.seq + i) throw new RangeError(`event seqs are not contiguous at ${event.seq}`);
+  });
+  if (head.size !== last.seq + 1) throw new RangeError(`head size ${head.size} does not follow seq ${last.seq}`);
+  if (!sameBytes(head.chainHash, last.chainHash)) throw new RangeError('head chain hash is not the last entry\'s');
+  if (head.lastReceivedAt === null) throw new RangeError('head of a non-empty log needs lastReceivedAt');
+  if (head.frontier.some((hash) => hash.byteLength !== HASH_BYTES)) {
+    throw new RangeError(`frontier hashes must have ${HASH_BYTES} bytes`);
+  }
+}
+
+function eventColumns(tenant: string, events: readonly EventRow[]): unknown[] {
+  return [
+    tenant,
+    events.map((e) => e.seq),
+    events.map((e) => e.id),
+    events.map((e) => e.receivedAt),
+    events.map((e) => e.occurredAt),
+    events.map((e) => e.action),
+    events.map((e) => e.actorId),
+    events.map((e) => e.resourceType),
+    events.map((e) => e.resourceId),
+    events.map((e) => e.outcome),
+    events.map((e) => e.leaf),
+    events.map((e) => e.leafHash),
+    events.map((e) => e.chainHash),
+    events.map((e) => e.requestHash),
+    events.map((e) => e.searchText),
+  ];
+}
+
+/**
+ * Inserts the events. A received_at outside every partition should never happen (partitions are created months
+ * ahead), but if it does the batch is not lost: the insert is undone to a savepoint, the missing month is created as
+ * the connecting user (the writer role may not run DDL), and the insert is tried once more.
+ */
+async function insertEvents(
+  tx: SqlExecutor,
+  tenant: string,
+  events: readonly EventRow[],
+  role: WriterRole | null,
+): Promise<void> {
+  const params = eventColumns(tenant, events);
+  await tx.query('SAVEPOINT append_events');
+  try {
+    await tx.query(INSERT_EVENTS, params);
+  } catch (error) {
+    if (sqlStateOf(error) !== CHECK_VIOLATION) throw error;
+    await tx.query('ROLLBACK TO SAVEPOINT append_events');
+    if (role !== null) await role.release(tx);
+    const created = await createMissingPartitions(
+      tx,
+      events.map((e) => monthOf(e.receivedAt)),
+    );
+    if (created === 0) throw error;
+    if (role !== null) await role.assume(tx);
+    await tx.query(INSERT_EVENTS, params);
+  }
+  await tx.query('RELEASE SAVEPOINT append_events');
+}
+
+/** Writes one batch: its events, the Merkle nodes it completes and the new head, as three statements. */
+export async function appendBatch(
+  tx: SqlExecutor,
+  tenant: string,
+  batch: AppendBatch,
+  role: WriterRole | null,
+): Promise<void> {
+  assertCoherent(tenant, batch);
+  await insertEvents(tx, tenant, batch.events, role);
+  if (batch.nodes.length > 0) {
+    await tx.query(INSERT_NODES, [
+      tenant,
+      batch.nodes.map((n) => n.level),
+      batch.nodes.map((n) => n.index),
+      batch.nodes.map((n) => n.hash),
+    ]);
+  }
+  const { head } = batch;
+  await tx.query(INSERT_HEAD, [tenant, head.size, head.chainHash, Buffer.concat(head.frontier), head.lastReceivedAt]);
+}

@@ -1,0 +1,102 @@
+import pg from 'pg';
+import type { SqlDriver, SqlExecutor, SqlResult } from './sql-driver.js';
+
+type TypeId = Parameters<typeof pg.types.getTypeParser>[0];
+
+const INT8_OID = 20;
+const INT4_ARRAY_OID = 1007 as TypeId;
+const INT8_ARRAY_OID = 1016;
+
+export interface PostgresDriverOptions {
+  /** Most connections the pool opens (default 10). */
+  max?: number;
+}
+
+// The parsers are given to this pool only: changing pg's global type registry would change every other pool in the
+// process. int8 becomes a number (see the conventions in sql-driver.ts); int8[] reuses pg's int4[] parser, which
+// splits the same literal and converts each element to a number.
+const typeParsers: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (format === undefined || format === 'text') {
+      if (oid === INT8_OID) return (value: string) => Number(value);
+      if (oid === INT8_ARRAY_OID) return pg.types.getTypeParser(INT4_ARRAY_OID, 'text');
+    }
+    return pg.types.getTypeParser(oid, format);
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+function executorOf(target: Queryable): SqlExecutor {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+      const result = await target.query(text, params as unknown[]);
+      return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+    },
+    async exec(script: string): Promise<void> {
+      // Without parameters pg uses the simple query protocol, which accepts several statements.
+      await target.query(script);
+    },
+  };
+}
+
+async function sessionCommand(
+  client: pg.PoolClient,
+  command: 'BEGIN' | 'COMMIT' | 'ROLLBACK',
+  onFailure: (error: Error) => void,
+): Promise<pg.QueryResult> {
+  try {
+    return await client.query(command);
+  } catch (error) {
+    onFailure(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+}
+
+function transactionAborted(): Error {
+  // Shaped like a server error (the SQLSTATE PGlite reports in the same situation) so callers can use sqlStateOf.
+  return Object.assign(new Error('transaction was rolled back instead of committed'), {
+    code: '25P02',
+    severity: 'ERROR',
+  });
+}
+
+/** A SqlDriver over a node-postgres pool. Connections open lazily, so creating the driver never fails. */
+export function createPostgresDriver(url: string, options: PostgresDriverOptions = {}): SqlDriver {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types: typeParsers });
+  // An idle connection that breaks (server restart, network) is dropped by the pool and the next query opens a new
+  // one; without a listener the 'error' event would crash the process instead.
+  pool.on('error', () => {});
+  const poolExecutor = executorOf(pool);
+
+  return {
+    kind: 'postgres',
+    query: poolExecutor.query,
+    exec: poolExecutor.exec,
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      // A connection whose BEGIN, ROLLBACK or COMMIT failed is in an unknown state: it is destroyed, not reused.
+      let discard: Error | undefined;
+      try {
+        await sessionCommand(client, 'BEGIN', (error) => (discard = error));
+        let value: T;
+        try {
+          value = await fn(executorOf(client));
+        } catch (error) {
+          await sessionCommand(client, 'ROLLBACK', (rollbackError) => (discard = rollbackError)).catch(() => {});
+          throw error;
+        }
+        const commit = await sessionCommand(client, 'COMMIT', (error) => (discard = error));
+        // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK and no error; a caller that swallowed a
+        // failed statement must not believe its writes are durable.
+        if (commit.command === 'ROLLBACK') throw transactionAborted();
+        return value;
+      } finally {
+        client.release(discard);
+      }
+    },
+    async close(): Promise<void> {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The one seam between the store and a concrete PostgreSQL. Both adapters (node-postgres against a server, PGlite
+ * embedded) implement this, and every store operation is written once against it, so both run the very same SQL.
+ *
+ * Value conventions every driver must honour, so callers never branch on the driver:
+ * - int8 columns come back as JS numbers (logs stay far below 2^53 entries);
+ * - bytea columns come back as Uint8Array (a Buffer is fine);
+ * - timestamptz columns come back as Date;
+ * - arrays of those come back as arrays of the same;
+ * - a failed statement rejects with an error whose `code` is the SQLSTATE (see `sqlStateOf`);
+ * - COMMIT of a transaction that PostgreSQL has already aborted rejects instead of silently rolling back.
+ */
+export interface SqlResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+export interface SqlExecutor {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+  /** Runs a script of several statements without parameters (migrations, DDL). */
+  exec(script: string): Promise<void>;
+}
+
+export interface SqlDriver extends SqlExecutor {
+  readonly kind: 'postgres' | 'pglite';
+  /**
+   * Runs fn inside BEGIN/COMMIT on one connection; rolls back when fn throws. Inside fn use only `tx`: PGlite has a
+   * single connection, so a query on the driver itself would wait for this very transaction to end.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The SQLSTATE of a database error (e.g. '23505'), or undefined for anything else. */
+export function sqlStateOf(error: unknown): string | undefined {
+  // Both drivers' errors carry the server's `severity`; Node's own errors (EPIPE, ...) also have a `code` but not that.
+  if (typeof error !== 'object' || error === null || !('code' in error) || !('severity' in error)) return undefined;
+  const code = (error as { code: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { event, openHarness, type Harness } from './http-harness.js';
+
+let h: Harness;
+let writer: string;
+
+beforeAll(async () => {
+  h = await openHarness();
+  await h.createTenant('acme');
+  writer = (await h.mintKey('acme', ['events:write'])).key;
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+async function write(events: Record<string, unknown>[]): Promise<string[]> {
+  const response = await h.call({ method: 'POST', url: '/v1/events', payload: { events } }, writer);
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json<{ events: { id: string }[] }>().events.map((e) => e.id);
+}
+
+interface Page {
+  events: { id: string; seq: number }[];
+  next_cursor: string | null;
+}
+
+describe('personal data', () => {
+  let id: string;
+  let masked: Record<string, unknown>;
+  let clear: Record<string, unknown>;
+
+  beforeAll(async () => {
+    [id] = (await write([
+      event({
+        actor: { id: 'user-7', name: 'Grace Hopper', email: 'grace@example.com' },
+        context: { ip: '198.51.100.4', user_agent: 'curl/8', request_id: 'req-9' },
+        changes: { before: { email: 'old@example.com', plan: 'free' }, after: { email: 'new@example.com', plan: 'pro' } },
+      }),
+    ])) as [string];
+    const reader = (await h.mintKey('acme', ['events:read'])).key;
+    const piiReader = (await h.mintKey('acme', ['events:read', 'events:read:pii'])).key;
+    masked = (await h.call({ method: 'GET', url: `/v1/events/${id}` }, reader)).json();
+    clear = (await h.call({ method: 'GET', url: `/v1/events/${id}` }, piiReader)).json();
+    const listedMasked = (await h.call({ method: 'GET', url: '/v1/events' }, reader)).json<{ events: unknown[] }>();
+    const listedClear = (await h.call({ method: 'GET', url: '/v1/events' }, piiReader)).json<{ events: unknown[] }>();
+    expect(listedMasked.events[0]).toEqual(masked);
+    expect(listedClear.events[0]).toEqual(clear);
+  });
+
+  it('is masked for readers without events:read:pii, keeping ids and changed fields', () => {
+    expect(masked).toMatchObject({
+      actor: { id: 'user-7', name: '[masked]', email: '[masked]' },
+      context: { ip: '[masked]', user_agent: '[masked]', request_id: 'req-9' },
+      changes: { before: { email: '[masked]', plan: '[masked]' }, after: { email: '[masked]', plan: '[masked]' } },
+      changed_fields: ['email', 'plan'],
+    });
+    expect(JSON.stringify(masked)).not.toMatch(/Grace|grace@|198\.51|curl|old@|new@/);
+  });
+
+  it('is shown to readers with events:read:pii', () => {
+    expect(clear).toMatchObject({
+      actor: { id: 'user-7', name: 'Grace Hopper', email: 'grace@example.com' },
+      context: { ip: '198.51.100.4', user_agent: 'curl/8' },
+      changes: { before: { email: 'old@example.com' }, after: { email: 'new@example.com' } },
+    });
+  });
+
+  it('does not change the hashes a reader sees', () => {
+    expect(masked['leaf_hash']).toBe(clear['leaf_hash']);
+    expect(masked['chain_hash']).toBe(clear['chain_hash']);
+  });
+});
+
+describe('paging', () => {
+  it('walks 250 events 100 at a time, newest first, never skipping or repeating while more are written', async () => {
+    await h.createTenant('paging');
+    const pagingWriter = (await h.mintKey('paging', ['events:write'])).key;
+    const reader = (await h.mintKey('paging', ['events:read'])).key;
+    const writeBatch = async (count: number, tag: string) => {
+      const response = await h.call(
+        { method: 'POST', url: '/v1/events', payload: { events: Array.from({ length: count }, () => event({ metadata: { tag } })) } },
+        pagingWriter,
+      );
+      expect(response.statusCode, response.body).toBe(201);
+      return response.json<{ events: { id: string }[] }>().events.map((e) => e.id);
+    };
+    const original = await writeBatch(250, 'original');
+
+    const seen: { id: string; seq: number }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const url: string = `/v1/events?limit=100${cursor === null ? '' : `&cursor=${cursor}`}`;
+      // A write lands between every two pages, and another races each page request.
+      const [answer] = await Promise.all([h.call({ method: 'GET', url }, reader), writeBatch(7, `racing-${pages}`)]);
+      expect(answer.statusCode, answer.body).toBe(200);
+      const page = answer.json<Page>();
+      seen.push(...page.events);
+      cursor = page.next_cursor;
+      pages += 1;
+      await writeBatch(5, `between-${pages}`);
+    } while (cursor !== null);
+
+    expect(pages).toBe(3);
+    const seqs = seen.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+    expect(new Set(seen.map((e) => e.id)).size).toBe(seen.length);
+    // The first page may already hold events that raced it; below them, nothing written later shows up.
+    const originals = seen.filter((e) => original.includes(e.id)).map((e) => e.id);
+    expect(originals).toEqual([...original].reverse());
+    expect(seen.slice(-250).map((e) => e.id)).toEqual([...original].reverse());
+  });
+
+  it('ends with next_cursor null when the last page is exactly full', async () => {
+    await h.createTenant('exact');
+    const w = (await h.mintKey('exact', ['events:write'])).key;
+    const r = (await h.mintKey('exact', ['events:read'])).key;
+    await h.call({ method: 'POST', url: '/v1/events', payload: { events: Array.from({ length: 4 }, () => event()) } }, w);
+    const first = (await h.call({ method: 'GET', url: '/v1/events?limit=2' }, r)).json<Page>();
+    expect(first.events).toHaveLength(2);
+    expect(first.next_cursor).not.toBeNull();
+    const second = (await h.call({ method: 'GET', url: `/v1/events?limit=2&cursor=${first.next_cursor}` }, r)).json<Page>();
+    expect(second.events.map((e) => e.seq)).toEqual([1, 0]);
+    expect(second.next_cursor).toBeNull();
+  });
+
+  it('keeps the filters across pages and allows a different page size', async () => {
+    await h.createTenant('filtered');
+    const w = (await h.mintKey('filtered', ['events:write'])).key;
+    const r = (await h.mintKey('filtered', ['events:read'])).key;
+    const events = Array.from({ length: 9 }, (_, i) => event({ actor: { id: i % 3 === 0 ? 'alice' : 'bob' } }));
+    await h.call({ method: 'POST', url: '/v1/events', payload: { events } }, w);
+    const first = (await h.call({ method: 'GET', url: '/v1/events?actor_id=alice&limit=2' }, r)).json<Page>();
+    expect(first.events.map((e) => e.seq)).toEqual([6, 3]);
+    const rest = await h.call({ method: 'GET', url: `/v1/events?actor_id=alice&limit=50&cursor=${first.next_cursor}` }, r);
+    expect(rest.json<Page>()).toEqual({ events: [expect.objectContaining({ seq: 0 })], next_cursor: null });
+    const otherQuery = await h.call({ method: 'GET', url: `/v1/events?actor_id=bob&cursor=${first.next_cursor}` }, r);
+    expect(otherQuery.statusCode).toBe(400);
+  });
+
+  it('refuses a cursor of another tenant', async () => {
+    const r = (await h.mintKey('filtered', ['events:read'])).key;
+    const other = (await h.mintKey('exact', ['events:read'])).key;
+    const cursor = (await h.call({ method: 'GET', url: '/v1/events?limit=1' }, r)).json<Page>().next_cursor;
+    expect(cursor).not.toBeNull();
+    expect((await h.call({ method: 'GET', url: `/v1/events?limit=1&cursor=${cursor}` }, other)).statusCode).toBe(400);
+  });
+});
