@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 export interface BenchOptions {
   quick: boolean;
   /** Events for the PostgreSQL ingest and the COPY baseline (same rows). */
@@ -15,14 +17,19 @@ export interface BenchOptions {
   pollIntervalMs: number;
   /** Write V8 CPU profiles of the service processes (node --cpu-prof) next to the results. */
   profile: boolean;
+  /** Where the JSON results go. */
+  out: string;
 }
 
-export const USAGE = `usage: npm run bench -- [--events N] [--embedded-events N] [--quick] [--profile]
+const DEFAULT_OUT = path.join(import.meta.dirname, 'results', 'latest.json');
+
+export const USAGE = `usage: npm run bench -- [--events N] [--embedded-events N] [--quick] [--profile] [--out FILE]
 
   --events N           events for the PostgreSQL ingest and the COPY baseline (default 200000, env BENCH_EVENTS)
   --embedded-events N  events for the embedded-store ingest (default 50000)
   --quick              a smoke run of about a minute: fewer events, shorter latency and lag phases
   --profile            write CPU profiles of the service processes to bench/results/profiles/
+  --out FILE           where to write the JSON results (default bench/results/latest.json)
 
 PostgreSQL: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) names a server where the user may
 CREATE DATABASE; the bench creates bench_<random> there and drops it at the end.`;
@@ -40,6 +47,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
   let embeddedEvents: number | undefined;
   let quick = false;
   let profile = false;
+  let out = DEFAULT_OUT;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.includes('=') ? (arg.split('=', 2) as [string, string]) : [arg, undefined];
@@ -57,6 +65,12 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
       case '--profile':
         profile = true;
         break;
+      case '--out': {
+        const file = value();
+        if (file === undefined || file === '') throw new Error(`--out needs a file name\n\n${USAGE}`);
+        out = file;
+        break;
+      }
       case '--help':
       case '-h':
         return 'help';
@@ -77,5 +91,6 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     lagSeconds: quick ? 4 : 10,
     pollIntervalMs: 10,
     profile,
+    out,
   };
 }

@@ -19,7 +19,7 @@ import { tableShape } from './storage-comparison.js';
 import { createBenchTenant } from './tenant-setup.js';
 import { runVerify } from './verify-bench.js';
 
-export const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
+const RESULTS_DIR = path.resolve(import.meta.dirname, 'results');
 const TENANT = 'bench';
 /** The service run and the COPY baseline draw the same event sequence from this seed. */
 const SEED = 20_240_601;
@@ -165,10 +165,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   };
 }
 
-/** Prints the table and keeps the numbers of this run as JSON next to the bench. */
+/** Prints the table and keeps the numbers of this run as JSON. */
 export function publish(report: BenchReport): string {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, 'latest.json');
+  const file = path.resolve(report.options.out);
+  mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   log(`\n${renderSummary(report)}\n\nWritten to ${path.relative(process.cwd(), file)}`);
   return file;

@@ -19,7 +19,8 @@ BEGIN
 
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'audit_ledger_writer') THEN
     PERFORM set_config('audit_ledger.migration_note',
-      'role audit_ledger_writer not created (' || coalesce(problem, 'unknown reason') || '); ledger writes run as the connecting user',
+      'role audit_ledger_writer not created (' || coalesce(problem, 'unknown reason') || '); '
+        || 'ledger writes run as the connecting user',
       true);
     RETURN;
   END IF;
@@ -40,7 +41,8 @@ BEGIN
       WHEN unique_violation THEN NULL;
       WHEN insufficient_privilege OR invalid_grant_operation THEN
         PERFORM set_config('audit_ledger.migration_note',
-          'role audit_ledger_writer not granted to ' || current_user || ' (' || SQLERRM || '); ledger writes run as the connecting user',
+          'role audit_ledger_writer not granted to ' || current_user || ' (' || SQLERRM || '); '
+            || 'ledger writes run as the connecting user',
           true);
     END;
   END IF;

@@ -3,12 +3,12 @@ import type { Scope } from '../store/ledger-store.js';
 import type { Principal } from './principal.js';
 
 /**
- * Who may call a route. The operator manages tenants and keys but reads and writes no events; API keys need
- * `scope`, and a route without one is the operator's alone.
+ * Who may call a route. The operator manages tenants and keys but reads and writes no events; API keys need one
+ * of `scopes`, and a route without any is the operator's alone.
  */
 export interface AccessRule {
   operator: boolean;
-  scope: Scope | null;
+  scopes: readonly Scope[];
 }
 
 export const tenantNotFound = (tenant: string): LedgerError =>
@@ -29,18 +29,19 @@ export function checkAccess(principal: Principal, rule: AccessRule, pathTenant?:
   if (pathTenant !== undefined && principal.tenantId !== null && principal.tenantId !== pathTenant) {
     throw tenantNotFound(pathTenant);
   }
-  if (rule.scope === null) throw new LedgerError('FORBIDDEN', 'only the operator token may do this');
-  if (!principal.scopes.includes(rule.scope)) {
-    throw new LedgerError('FORBIDDEN', `this API key lacks the "${rule.scope}" scope`);
+  if (rule.scopes.length === 0) throw new LedgerError('FORBIDDEN', 'only the operator token may do this');
+  if (!rule.scopes.some((scope) => principal.scopes.includes(scope))) {
+    const needed = rule.scopes.map((scope) => `"${scope}"`).join(' or ');
+    throw new LedgerError('FORBIDDEN', `this API key lacks the ${needed} scope`);
   }
 }
 
 /** Tenant creation and platform keys: the operator alone. */
-export const OPERATOR_ONLY: AccessRule = Object.freeze({ operator: true, scope: null });
+export const OPERATOR_ONLY: AccessRule = Object.freeze({ operator: true, scopes: [] });
 /** A tenant's keys and settings: the operator, or a key with `admin` for that tenant (or any, if a platform key). */
-export const TENANT_ADMIN: AccessRule = Object.freeze({ operator: true, scope: 'admin' });
+export const TENANT_ADMIN: AccessRule = Object.freeze({ operator: true, scopes: ['admin' as const] });
 
-/** Events and logs: API keys with the scope; never the operator token. */
-export function keyWithScope(scope: Scope): AccessRule {
-  return Object.freeze({ operator: false, scope });
+/** Events and logs: API keys with any of the scopes; never the operator token. */
+export function keyWithScope(...scopes: Scope[]): AccessRule {
+  return Object.freeze({ operator: false, scopes });
 }

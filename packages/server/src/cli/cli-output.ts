@@ -14,6 +14,7 @@ export function printTable(out: CliOutput, header: string[], rows: string[][]): 
   const all = [header, ...rows];
   const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
   for (const row of all) {
-    out.write(`${row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ')}\n`);
+    const cells = row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)));
+    out.write(`${cells.join('  ')}\n`);
   }
 }

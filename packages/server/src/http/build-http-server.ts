@@ -3,7 +3,6 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppContext } from '../app-context.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { createLastUsedRecorder } from '../auth/last-used-recorder.js';
-import { STORED_EVENT_SCHEMA } from './stored-event-view.js';
 import { installJsonBodyParser } from './json-body-parser.js';
 import { installProblemHandlers } from './problem-handlers.js';
 import { PROBLEM_SCHEMA } from './problem-schema.js';
@@ -16,6 +15,7 @@ import { logRoutes } from './routes/log.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { TENANT_SCHEMA, tenantRoutes } from './routes/tenants.js';
 import { createSchemaValidator } from './schema-validator.js';
+import { STORED_EVENT_SCHEMA } from './stored-event-view.js';
 
 export interface HttpServerOptions {
   /** false (default) for silence, true for pino defaults, or pino options (level, stream, ...). */
@@ -49,7 +49,6 @@ export async function buildHttpServer(ctx: AppContext, options: HttpServerOption
     bodyLimit: ctx.config.bodyLimit,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
   });
   installJsonBodyParser(app);
 
@@ -87,7 +86,9 @@ export async function buildHttpServer(ctx: AppContext, options: HttpServerOption
   });
   for (const schema of [PROBLEM_SCHEMA, TENANT_SCHEMA, API_KEY_SCHEMA, STORED_EVENT_SCHEMA]) app.addSchema(schema);
 
-  const recordUse = createLastUsedRecorder(ctx.store, (error) => app.log.warn({ err: error }, 'recording key use failed'));
+  const recordUse = createLastUsedRecorder(ctx.store, (error) => {
+    app.log.warn({ err: error }, 'recording key use failed');
+  });
   const authenticate = createAuthenticator({
     store: ctx.store,
     isOperatorToken: (token) => ctx.isOperatorToken(token),

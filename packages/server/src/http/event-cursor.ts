@@ -25,7 +25,9 @@ export function encodeCursor(beforeSeq: number, fingerprint: string): string {
 }
 
 const invalidCursor = (message: string): LedgerError =>
-  new LedgerError('VALIDATION_FAILED', 'the cursor is not one this query handed out', [{ path: '/query/cursor', message }]);
+  new LedgerError('VALIDATION_FAILED', 'the cursor is not one this query handed out', [
+    { path: '/query/cursor', message },
+  ]);
 
 function parseBody(text: string): unknown {
   try {

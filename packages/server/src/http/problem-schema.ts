@@ -27,7 +27,9 @@ export const PROBLEM_SCHEMA = {
 
 // Several codes share a status; the first listed (the most general) names it in the document.
 const DESCRIPTIONS = new Map<number, string>();
-for (const { status, title } of Object.values(ERROR_CODES)) if (!DESCRIPTIONS.has(status)) DESCRIPTIONS.set(status, title);
+for (const { status, title } of Object.values(ERROR_CODES)) {
+  if (!DESCRIPTIONS.has(status)) DESCRIPTIONS.set(status, title);
+}
 
 /** Response schemas for the given error statuses, each a problem document (and documented as one). */
 export function problemResponses(...statuses: number[]): Record<number, object> {

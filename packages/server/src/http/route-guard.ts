@@ -26,14 +26,10 @@ export function createGuard(authenticate: Authenticate): Guard {
   };
 }
 
-export function principalOf(request: FastifyRequest): Principal {
-  if (request.principal === null) throw new LedgerError('INTERNAL', 'route has no guard');
-  return request.principal;
-}
-
 /** The API key behind a request on a route whose rule excludes the operator. */
 export function keyPrincipalOf(request: FastifyRequest): KeyPrincipal {
-  const principal = principalOf(request);
+  const { principal } = request;
+  if (principal === null) throw new LedgerError('INTERNAL', 'route has no guard');
   if (principal.kind !== 'key') throw new LedgerError('FORBIDDEN', 'this route needs an API key');
   return principal;
 }

@@ -18,7 +18,10 @@ export const STORED_EVENT_SCHEMA = {
   $id: 'StoredEvent',
   type: 'object',
   additionalProperties: true,
-  required: ['id', 'tenant', 'seq', 'received_at', 'occurred_at', 'action', 'actor', 'resource', 'outcome', 'changed_fields', 'leaf_hash', 'chain_hash'],
+  required: [
+    'id', 'tenant', 'seq', 'received_at', 'occurred_at', 'action', 'actor', 'resource', 'outcome', 'changed_fields',
+    'leaf_hash', 'chain_hash',
+  ],
   properties: {
     id: text,
     tenant: text,

@@ -26,12 +26,16 @@ function isFastifyError(error: unknown): error is FastifyError {
 
 /** Fastify's own request errors, in the service's terms; the detail is ours, never Fastify's wording. */
 const FASTIFY_ERRORS: Record<string, () => LedgerError> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: () => new LedgerError('PAYLOAD_TOO_LARGE', 'the request body is larger than this service accepts'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () =>
+    new LedgerError('PAYLOAD_TOO_LARGE', 'the request body is larger than this service accepts'),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
     new LedgerError('UNSUPPORTED_MEDIA_TYPE', 'request bodies must be JSON (Content-Type: application/json)'),
   FST_ERR_CTP_EMPTY_JSON_BODY: () => new LedgerError('BAD_REQUEST', 'the request body is empty but declared as JSON'),
   FST_ERR_CTP_INVALID_JSON_BODY: () =>
-    new LedgerError('BAD_REQUEST', 'the request body is not valid JSON, or it contains a "__proto__" or "constructor" key'),
+    new LedgerError(
+      'BAD_REQUEST',
+      'the request body is not valid JSON, or it contains a "__proto__" or "constructor" key',
+    ),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
     new LedgerError('BAD_REQUEST', 'the request body does not match its Content-Length'),
 };

@@ -360,7 +360,7 @@ export async function verifyRemoteLog(options: VerifyRemoteLogOptions): Promise<
       verifyConsistency(trusted.size, size, proof, trusted.rootHash, current.rootHash);
     } catch (error) {
       if (!(error instanceof ProofError)) throw error;
-      fail(Math.min(trusted.size, size - 1), `log does not extend the trusted checkpoint at size ${trusted.size}: ${error.message}`);
+      fail(trusted.size - 1, `log does not extend the trusted checkpoint at size ${trusted.size}: ${error.message}`);
     }
   }
 

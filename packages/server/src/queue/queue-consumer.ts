@@ -1,7 +1,7 @@
 import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { IngestAck } from '../app-context.js';
 import type { EventInput } from '@audit-ledger/core';
+import type { IngestAck } from '../app-context.js';
 import { isPermanentFailure, redeliveryDelayMs } from './failure-policy.js';
 import { decodeQueuedRequest, REPLY_TO_HEADER, type QueuedRequest } from './queued-request.js';
 import { ensureQueueStream, ensureSequencerConsumer, type QueueTopology } from './queue-topology.js';
@@ -88,7 +88,8 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
       reply(message, replyForError(error));
       return;
     }
-    const described = `tenant ${request.tenant}, events ${request.events.map((event) => event.id).join(', ')}`;
+    const first = request.events[0]?.id ?? 'none';
+    const described = `tenant ${request.tenant}, ${request.events.length} event(s) from ${first}`;
     try {
       const acks = await submit(request.tenant, request.events);
       settle(() => message.ack(), 'ack');

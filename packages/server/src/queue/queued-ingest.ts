@@ -20,7 +20,8 @@ export interface QueuedEvent {
 export interface QueuedIngest {
   /**
    * Resolves once the request is stored in the stream; the events are sequenced later, all together. Events without
-   * an id get one here, so every redelivery and every retry of the message carries the same ids.
+   * an id get one here, so every redelivery and every retry of the message carries the same ids. A request too
+   * large for one message even compressed is sequenced directly instead, before this resolves.
    */
   enqueue(tenant: string, events: readonly EventInput[]): Promise<QueuedEvent[]>;
   /**
@@ -63,6 +64,7 @@ export const QUEUE_DEFAULTS = {
 
 /** Room for the headers next to the body when checking a message against the server's size limit. */
 const HEADER_ROOM_BYTES = 4 * 1024;
+const NATS_DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 const TENANT = new RegExp(TENANT_PATTERN);
 const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 
@@ -78,103 +80,115 @@ export async function createQueuedIngest(options: QueuedIngestOptions): Promise<
     consumerName: options.consumerName ?? QUEUE_DEFAULTS.consumerName,
     ackWaitMs: options.ackWaitMs ?? QUEUE_DEFAULTS.ackWaitMs,
   };
-  const waitTimeoutMs = options.waitTimeoutMs ?? QUEUE_DEFAULTS.waitTimeoutMs;
-  const { submit } = options;
   const onError = options.onError ?? (() => undefined);
 
   // A service outlives any NATS restart: keep reconnecting instead of giving up after the default ten tries.
   const nc = await connect({ servers: options.natsUrl, name: 'audit-ledger', maxReconnectAttempts: -1 });
-  let js: JetStreamClient;
   try {
     const jsm = await jetstreamManager(nc);
     await ensureQueueStream(jsm, topology);
     await ensureSequencerConsumer(jsm, topology);
-    js = jetstream(nc);
+    const js = jetstream(nc);
     const consumer = startQueueConsumer({
       nc,
       js,
       jsm,
       topology,
       concurrency: options.concurrency ?? QUEUE_DEFAULTS.concurrency,
-      submit,
+      submit: options.submit,
       onError,
     });
-    return queuedIngestOn(nc, js, consumer.stop);
+    return publisherSide({
+      nc,
+      js,
+      subjectPrefix,
+      submit: options.submit,
+      waitTimeoutMs: options.waitTimeoutMs ?? QUEUE_DEFAULTS.waitTimeoutMs,
+      onError,
+      stopConsumer: consumer.stop,
+    });
   } catch (error) {
     await nc.close();
     throw error;
   }
+}
 
-  function queuedIngestOn(
-    connection: NatsConnection,
-    client: JetStreamClient,
-    stopConsumer: () => Promise<void>,
-  ): QueuedIngest {
-    let closing: Promise<void> | null = null;
+interface PublisherDeps {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  subjectPrefix: string;
+  submit: SubmitEvents;
+  waitTimeoutMs: number;
+  onError: QueueErrorReporter;
+  stopConsumer(): Promise<void>;
+}
 
-    function prepare(tenant: string, events: readonly EventInput[]): QueuedRequest {
-      if (closing !== null) throw new LedgerError('UNAVAILABLE', 'the ingest queue is shutting down');
-      // The tenant is a subject token: a dot or a wildcard in it would route the request elsewhere.
-      if (!TENANT.test(tenant)) throw new LedgerError('BAD_REQUEST', `invalid tenant id "${tenant}"`);
-      return { tenant, events: events.map((event) => ({ ...event, id: event.id ?? newEventId() })) };
-    }
+function publisherSide(deps: PublisherDeps): QueuedIngest {
+  const { nc, js, subjectPrefix, submit, onError } = deps;
+  let closing: Promise<void> | null = null;
 
-    async function publish(request: QueuedRequest, replyTo: string | null): Promise<PublishOutcome> {
-      const { data, headers } = await encodeQueuedRequest(request);
-      if (replyTo !== null) headers.set(REPLY_TO_HEADER, replyTo);
-      const maxPayload = connection.info?.max_payload ?? 0;
-      if (data.byteLength + HEADER_ROOM_BYTES > maxPayload) return 'too-large';
-      const ids = request.events.map((event) => event.id ?? '');
-      try {
-        const ack = await client.publish(`${subjectPrefix}.${request.tenant}`, data, {
-          msgID: requestMessageId(request.tenant, ids),
-          headers,
-        });
-        return ack.duplicate ? 'duplicate' : 'queued';
-      } catch (error) {
-        onError(`queueing events for tenant ${request.tenant} failed`, error);
-        throw new LedgerError('UNAVAILABLE', 'the ingest queue did not accept the events; retry later');
-      }
-    }
-
-    const queuedStatus = (request: QueuedRequest): QueuedEvent[] =>
-      request.events.map((event) => ({ id: event.id ?? '', status: 'queued' }));
-
-    return {
-      async enqueue(tenant, events) {
-        const request = prepare(tenant, events);
-        if (request.events.length === 0) return [];
-        // A request too large for one message is written directly: splitting it would break all-or-nothing,
-        // and refusing it would reject in queued mode what the direct path accepts.
-        if ((await publish(request, null)) === 'too-large') await submit(tenant, request.events);
-        return queuedStatus(request);
-      },
-
-      async enqueueAndWait(tenant, events, timeoutMs = waitTimeoutMs) {
-        const request = prepare(tenant, events);
-        if (request.events.length === 0) return [];
-        const waiter = openReplyWaiter(connection, `${subjectPrefix}-acks.${randomUUID()}`, timeoutMs);
-        let outcome: PublishOutcome;
-        try {
-          outcome = await publish(request, waiter.subject);
-        } catch (error) {
-          waiter.cancel();
-          throw error;
-        }
-        if (outcome === 'queued') return settleSequencingReply(await waiter.reply);
-        waiter.cancel();
-        // A duplicate publish was dropped with this waiter's reply subject, so no reply will come; the sequencer
-        // is idempotent by id, so asking it directly returns the very acks the queued copy gets (or its conflict).
-        return submit(tenant, request.events);
-      },
-
-      close() {
-        closing ??= (async () => {
-          await stopConsumer();
-          if (!connection.isClosed()) await connection.drain();
-        })();
-        return closing;
-      },
-    };
+  function prepare(tenant: string, events: readonly EventInput[]): QueuedRequest {
+    if (closing !== null) throw new LedgerError('UNAVAILABLE', 'the ingest queue is shutting down');
+    // The tenant is a subject token: a dot or a wildcard in it would route the request elsewhere.
+    if (!TENANT.test(tenant)) throw new LedgerError('BAD_REQUEST', `invalid tenant id "${tenant}"`);
+    return { tenant, events: events.map((event) => ({ ...event, id: event.id ?? newEventId() })) };
   }
+
+  async function publish(request: QueuedRequest, replyTo: string | null): Promise<PublishOutcome> {
+    const { data, headers } = await encodeQueuedRequest(request);
+    if (replyTo !== null) headers.set(REPLY_TO_HEADER, replyTo);
+    const maxPayload = nc.info?.max_payload ?? NATS_DEFAULT_MAX_PAYLOAD;
+    if (data.byteLength + HEADER_ROOM_BYTES > maxPayload) return 'too-large';
+    try {
+      const ack = await js.publish(`${subjectPrefix}.${request.tenant}`, data, {
+        msgID: requestMessageId(request.tenant, idsOf(request)),
+        headers,
+      });
+      return ack.duplicate ? 'duplicate' : 'queued';
+    } catch (error) {
+      onError(`queueing events for tenant ${request.tenant} failed`, error);
+      throw new LedgerError('UNAVAILABLE', 'the ingest queue did not accept the events; retry later');
+    }
+  }
+
+  return {
+    async enqueue(tenant, events) {
+      const request = prepare(tenant, events);
+      if (request.events.length === 0) return [];
+      // A request too large for one message is written directly: splitting it would break all-or-nothing, and
+      // refusing it would reject in queued mode what the direct path accepts.
+      if ((await publish(request, null)) === 'too-large') await submit(tenant, request.events);
+      return idsOf(request).map((id) => ({ id, status: 'queued' }));
+    },
+
+    async enqueueAndWait(tenant, events, timeoutMs = deps.waitTimeoutMs) {
+      const request = prepare(tenant, events);
+      if (request.events.length === 0) return [];
+      const waiter = openReplyWaiter(nc, `${subjectPrefix}-acks.${randomUUID()}`, timeoutMs);
+      let outcome: PublishOutcome;
+      try {
+        outcome = await publish(request, waiter.subject);
+      } catch (error) {
+        waiter.cancel();
+        throw error;
+      }
+      if (outcome === 'queued') return settleSequencingReply(await waiter.reply);
+      waiter.cancel();
+      // A duplicate publish was dropped together with this waiter's reply subject, so no reply will come; the
+      // sequencer is idempotent by id, so asking it directly returns the acks the queued copy gets (or its conflict).
+      return submit(tenant, request.events);
+    },
+
+    close() {
+      closing ??= (async () => {
+        await deps.stopConsumer();
+        if (!nc.isClosed()) await nc.drain();
+      })();
+      return closing;
+    },
+  };
+}
+
+function idsOf(request: QueuedRequest): string[] {
+  return request.events.map((event) => event.id);
 }

@@ -7,7 +7,7 @@ import type { EventInput } from '@audit-ledger/core';
 export interface QueuedRequest {
   tenant: string;
   /** Every event already carries its final id, so a redelivered message is a retry, not a new request. */
-  events: EventInput[];
+  events: Array<EventInput & { id: string }>;
 }
 
 export interface EncodedRequest {
@@ -51,9 +51,9 @@ export async function decodeQueuedRequest(data: Uint8Array, headers: MsgHdrs | u
 function isQueuedRequest(value: unknown): value is QueuedRequest {
   if (typeof value !== 'object' || value === null) return false;
   const { tenant, events } = value as Record<string, unknown>;
-  return (
-    typeof tenant === 'string' &&
-    Array.isArray(events) &&
-    events.every((event: unknown) => typeof event === 'object' && event !== null && typeof (event as { id?: unknown }).id === 'string')
-  );
+  return typeof tenant === 'string' && Array.isArray(events) && events.every(hasId);
+}
+
+function hasId(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && typeof (event as { id?: unknown }).id === 'string';
 }

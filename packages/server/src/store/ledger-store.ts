@@ -165,6 +165,7 @@ export interface LedgerStore {
   /**
    * Runs fn in a transaction holding the tenant's log lock (a PostgreSQL advisory transaction lock), so only one
    * writer in any process sequences that log at a time. Ledger writes run under the `audit_ledger_writer` role.
+   * Inside fn use only the writer: on PGlite, which has one connection, another store call would wait for fn itself.
    */
   withLogWriter<T>(tenant: string, fn: (writer: LogWriter) => Promise<T>): Promise<T>;
 

@@ -36,6 +36,9 @@ export function createPgliteDriver(dataDir: string | undefined): SqlDriver {
     // the driver conventions promise numbers everywhere. Array parsers reuse these element parsers.
     parsers: { [types.INT8]: (value: string) => Number(value) },
   });
+  // Opening happens in the background; a failure (say, an unreadable data directory) must reach the first query as
+  // its error, not crash the process as an unhandled rejection while nobody is waiting yet.
+  db.waitReady.catch(() => {});
   const executor = executorOf(db);
 
   return {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EventInput } from '@audit-ledger/core';
 import type { IngestAck } from '../../src/app-context.js';
@@ -6,8 +5,8 @@ import { LedgerError } from '../../src/errors.js';
 import { createQueuedIngest, type QueuedIngest, type QueuedIngestOptions } from '../../src/queue/queued-ingest.js';
 import { deferred } from './deferred.js';
 import { createTestStream, TEST_NATS_URL, type TestStream } from './nats-test-stream.js';
-import { RecordingSubmit, type Submit } from './recording-submit.js';
-import { sampleEvents } from './sample-events.js';
+import { SubmitJournal, type Submit } from './recording-submit.js';
+import { sampleEvents, withProducerIds } from './sample-events.js';
 import { openPgliteLedger, type TestLedger } from './test-ledger.js';
 
 /** Short, so a held message comes back quickly; the tests wait for the redelivery itself, not for a time. */
@@ -81,6 +80,8 @@ describe('queued ingest redelivery', () => {
       },
       { concurrency: 1 },
     );
+    // Runs before A's close if the test fails early, so the cleanup does not wait on the stall forever.
+    cleanups.push(async () => stall.resolve());
 
     const requests: EventInput[][] = Array.from({ length: 5 }, () => sampleEvents(2));
     const queued = [];
@@ -91,11 +92,11 @@ describe('queued ingest redelivery', () => {
     // Closing now stops A from taking more work; the request it holds stays unacknowledged.
     const aClosed = a.close();
 
-    const recorder = new RecordingSubmit(ledger.submit);
-    await openQueue(stream, recorder.submit, { concurrency: 4 });
-    await recorder.acked(allIds);
+    const journal = new SubmitJournal();
+    await openQueue(stream, journal.wrap(ledger.submit), { concurrency: 4 });
+    await journal.acked(allIds);
 
-    const redelivered = recorder.callsWith(held.ids[0]!);
+    const redelivered = journal.callsWith(held.ids[0]!);
     expect(redelivered.length, 'B sequenced the request A held').toBeGreaterThanOrEqual(1);
     expect(redelivered[0]!.acks, 'the redelivery is a retry: the seqs A wrote come back').toEqual(held.acks);
     expectStoredOnce(await ledger.entries('crash-tenant'), allIds);
@@ -110,7 +111,8 @@ describe('queued ingest redelivery', () => {
     const ledger = await openLedger();
     const stream = openStream('transient');
     let outage = true;
-    const recorder = new RecordingSubmit(async (tenant, events) => {
+    const journal = new SubmitJournal();
+    const submit = journal.wrap(async (tenant, events) => {
       if (outage) {
         outage = false;
         throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
@@ -118,11 +120,11 @@ describe('queued ingest redelivery', () => {
       return ledger.submit(tenant, events);
     });
     const reports: string[] = [];
-    const queue = await openQueue(stream, recorder.submit, { onError: (message) => reports.push(message) });
+    const queue = await openQueue(stream, submit, { onError: (message) => reports.push(message) });
 
     const acks = await queue.enqueueAndWait('flaky-tenant', sampleEvents(3));
     expect(acks.map((ack) => ack.seq)).toEqual([0, 1, 2]);
-    expect(recorder.calls.filter((call) => call.acks === null)).toHaveLength(1);
+    expect(journal.calls.filter((call) => call.acks === null)).toHaveLength(1);
     expect(reports.some((message) => message.includes('will be redelivered'))).toBe(true);
     expectStoredOnce(
       await ledger.entries('flaky-tenant'),
@@ -134,13 +136,14 @@ describe('queued ingest redelivery', () => {
     const ledger = await openLedger();
     const stream = openStream('slow');
     const release = deferred();
-    const recorder = new RecordingSubmit(async (tenant, events) => {
+    const journal = new SubmitJournal();
+    const submit = journal.wrap(async (tenant, events) => {
       await release.promise;
       return ledger.submit(tenant, events);
     });
-    const queue = await openQueue(stream, recorder.submit, { ackWaitMs: 60_000 });
+    const queue = await openQueue(stream, submit, { ackWaitMs: 60_000 });
 
-    const events = sampleEvents(2).map((event) => ({ ...event, id: randomUUID() }));
+    const events = withProducerIds(sampleEvents(2));
     let caught: unknown;
     try {
       await queue.enqueueAndWait('slow-tenant', events, 200);
@@ -152,7 +155,7 @@ describe('queued ingest redelivery', () => {
     expect((caught as LedgerError).message).toContain('queued');
 
     release.resolve();
-    await recorder.acked(events.map((event) => event.id));
+    await journal.acked(events.map((event) => event.id));
     expect(await ledger.store.countEvents('slow-tenant')).toBe(2);
   });
 
@@ -161,12 +164,11 @@ describe('queued ingest redelivery', () => {
     const stream = openStream('drain');
     const inHand = deferred();
     const release = deferred();
-    const recorder = new RecordingSubmit(async (tenant, events) => {
+    const queue = await openQueue(stream, async (tenant, events) => {
       inHand.resolve();
       await release.promise;
       return ledger.submit(tenant, events);
     });
-    const queue = await openQueue(stream, recorder.submit);
     const queued = await queue.enqueue('drain-tenant', sampleEvents(2));
     await inHand.promise;
 
@@ -179,8 +181,8 @@ describe('queued ingest redelivery', () => {
     );
 
     // Acked before the close finished: a new consumer finds nothing to redeliver.
-    const after = new RecordingSubmit(ledger.submit);
-    const second = await openQueue(stream, after.submit);
+    const after = new SubmitJournal();
+    const second = await openQueue(stream, after.wrap(ledger.submit));
     const probe = await second.enqueueAndWait('drain-tenant', sampleEvents(1));
     expect(probe.map((ack) => ack.seq)).toEqual([2]);
     expect(after.calls.flatMap((call) => call.ids)).toEqual(probe.map((ack) => ack.id));

@@ -5,8 +5,8 @@ import { createQueuedIngest, type QueuedIngest } from '../../src/queue/queued-in
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { deferred } from './deferred.js';
 import { createTestStream, TEST_NATS_URL } from './nats-test-stream.js';
-import { RecordingSubmit, type Submit } from './recording-submit.js';
-import { sampleEvents } from './sample-events.js';
+import { SubmitJournal, type Submit } from './recording-submit.js';
+import { sampleEvents, withProducerIds } from './sample-events.js';
 import { openPostgresLedger, type TestLedger } from './test-ledger.js';
 
 const TENANTS = ['acme', 'globex', 'initech'] as const;
@@ -54,12 +54,12 @@ describe('two service processes sharing one stream and one PostgreSQL database',
     cleanups.push(() => stream.delete());
 
     const meet = firstRequestsMeet();
-    const recorders = ledgers.map((ledger) => new RecordingSubmit(meet.hold(ledger.submit)));
+    const journal = new SubmitJournal();
     const queues: QueuedIngest[] = [];
-    for (const recorder of recorders) {
+    for (const [i, ledger] of ledgers.entries()) {
       const queue = await createQueuedIngest({
         natsUrl: TEST_NATS_URL,
-        submit: recorder.submit,
+        submit: journal.wrap(meet.hold(ledger.submit), i === 0 ? 'A' : 'B'),
         streamName: stream.streamName,
         subjectPrefix: stream.subjectPrefix,
         concurrency: 1,
@@ -77,7 +77,7 @@ describe('two service processes sharing one stream and one PostgreSQL database',
       const via = i % 2 === 0 ? a : b;
       if (i % 5 === 0) {
         // A waiter on one process is answered by whichever process sequences its request.
-        const withIds = events.map((event, j) => ({ ...event, id: `0190b000-0000-7000-8000-${String(i * 10 + j).padStart(12, '0')}` }));
+        const withIds = withProducerIds(events);
         requests.push({ tenant, events: withIds, ids: withIds.map((event) => event.id) });
         waited.push(via.enqueueAndWait(tenant, withIds));
       } else {
@@ -87,31 +87,27 @@ describe('two service processes sharing one stream and one PostgreSQL database',
     }
 
     const allIds = requests.flatMap((request) => request.ids);
-    await Promise.all([
-      ...waited,
-      new Promise<void>((resolve) => {
-        // Done when the union of both processes' acks covers every id.
-        const covered = (): boolean => {
-          const acked = new Set(recorders.flatMap((r) => r.calls.filter((c) => c.acks !== null).flatMap((c) => c.ids)));
-          return allIds.every((id) => acked.has(id));
-        };
-        const check = (): void => {
-          if (covered()) resolve();
-          else void Promise.race(recorders.map((r) => r.acked(allIds.filter((id) => !r.calls.some((c) => c.ids.includes(id)))))).then(check);
-        };
-        check();
-      }),
-    ]);
+    const answers = await Promise.all(waited);
+    await journal.acked(allIds);
 
-    for (const [i, recorder] of recorders.entries()) {
-      expect(recorder.calls.length, `process ${i === 0 ? 'A' : 'B'} did some of the work`).toBeGreaterThan(0);
+    for (const process of ['A', 'B']) {
+      const share = journal.calls.filter((call) => call.by === process);
+      expect(share.length, `process ${process} did some of the work`).toBeGreaterThan(0);
     }
-    const calls = recorders.flatMap((recorder) => recorder.calls);
+    const calls = journal.calls;
     expect(calls.every((call) => call.acks !== null), 'no request failed').toBe(true);
     for (const request of requests) {
       const processed = calls.filter((call) => call.ids[0] === request.ids[0]);
       expect(processed, `request ${request.ids[0]} was processed once`).toHaveLength(1);
       expect(processed[0]!.ids).toEqual(request.ids);
+    }
+    const waitedRequests = requests.filter((_, i) => i % 5 === 0);
+    for (const [i, acks] of answers.entries()) {
+      const request = waitedRequests[i]!;
+      expect(acks.map((ack) => ack.id)).toEqual(request.ids);
+      expect(acks, 'the waiter got the acks of the process that sequenced it').toEqual(
+        calls.find((call) => call.ids[0] === request.ids[0])!.acks,
+      );
     }
 
     for (const tenant of TENANTS) {

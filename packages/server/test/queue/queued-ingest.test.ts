@@ -3,10 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EventInput } from '@audit-ledger/core';
 import { LedgerError } from '../../src/errors.js';
 import { createQueuedIngest, type QueuedIngest } from '../../src/queue/queued-ingest.js';
-import { createTestStream } from './nats-test-stream.js';
-import { TEST_NATS_URL } from './nats-test-stream.js';
-import { RecordingSubmit } from './recording-submit.js';
-import { sampleEvent, sampleEvents } from './sample-events.js';
+import { createTestStream, TEST_NATS_URL } from './nats-test-stream.js';
+import { SubmitJournal } from './recording-submit.js';
+import { sampleEvent, sampleEvents, withProducerIds } from './sample-events.js';
 import { openPgliteLedger, type TestLedger } from './test-ledger.js';
 
 const stream = createTestStream('ingest');
@@ -14,7 +13,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 
 interface Fixture {
   ledger: TestLedger;
-  recorder: RecordingSubmit;
+  journal: SubmitJournal;
   queue: QueuedIngest;
   reports: Array<{ message: string; error: unknown }>;
 }
@@ -25,16 +24,16 @@ let fixture: Promise<Fixture> | undefined;
 function setup(): Promise<Fixture> {
   fixture ??= (async () => {
     const ledger = await openPgliteLedger();
-    const recorder = new RecordingSubmit(ledger.submit);
+    const journal = new SubmitJournal();
     const reports: Fixture['reports'] = [];
     const queue = await createQueuedIngest({
       natsUrl: TEST_NATS_URL,
-      submit: recorder.submit,
+      submit: journal.wrap(ledger.submit),
       streamName: stream.streamName,
       subjectPrefix: stream.subjectPrefix,
       onError: (message, error) => reports.push({ message, error }),
     });
-    return { ledger, recorder, queue, reports };
+    return { ledger, journal, queue, reports };
   })();
   return fixture;
 }
@@ -66,7 +65,7 @@ function expectOnce(ids: readonly string[], stored: ReadonlyArray<{ id: string; 
 
 describe('queued ingest', () => {
   it('queues a request under ids given before publishing and sequences it later', async () => {
-    const { queue, recorder, ledger } = await setup();
+    const { queue, journal, ledger } = await setup();
     const before = await stream.lastSequence();
     const queued = await queue.enqueue('acme', sampleEvents(3));
 
@@ -78,8 +77,8 @@ describe('queued ingest', () => {
     expect(await stream.lastSequence(), 'one message for the whole request').toBe(before + 1);
 
     const ids = queued.map((entry) => entry.id);
-    await recorder.acked(ids);
-    const call = recorder.callsWith(ids[0]!);
+    await journal.acked(ids);
+    const call = journal.callsWith(ids[0]!);
     expect(call.map((c) => c.ids), 'the request is sequenced as one').toEqual([ids]);
     const stored = await ledger.entries('acme');
     expectOnce(ids, stored);
@@ -88,7 +87,8 @@ describe('queued ingest', () => {
   it('answers enqueueAndWait with the seqs and leaf hashes the log assigned', async () => {
     const { queue, ledger } = await setup();
     const producerId = randomUUID();
-    const acks = await queue.enqueueAndWait('wait-tenant', [sampleEvent({ id: producerId }), sampleEvent(), sampleEvent()]);
+    const events = [sampleEvent({ id: producerId }), sampleEvent(), sampleEvent()];
+    const acks = await queue.enqueueAndWait('wait-tenant', events);
 
     expect(acks.map((ack) => ack.seq)).toEqual([0, 1, 2]);
     expect(acks[0]!.id).toBe(producerId);
@@ -100,8 +100,8 @@ describe('queued ingest', () => {
   });
 
   it('lets JetStream drop a retried publish of the same request, and stores its events once', async () => {
-    const { queue, recorder, ledger } = await setup();
-    const events = sampleEvents(2).map((event) => ({ ...event, id: randomUUID() }));
+    const { queue, journal, ledger } = await setup();
+    const events = withProducerIds(sampleEvents(2));
     const before = await stream.lastSequence();
 
     const first = await queue.enqueue('retry-tenant', events);
@@ -110,7 +110,7 @@ describe('queued ingest', () => {
     expect(await stream.lastSequence(), 'the second publish was a duplicate').toBe(before + 1);
 
     const ids = events.map((event) => event.id);
-    await recorder.acked(ids);
+    await journal.acked(ids);
     // A later request that carries one of the ids again (a new message) is a retry for the sequencer.
     const again = await queue.enqueueAndWait('retry-tenant', [events[0]!]);
     expect(again.map((ack) => ack.seq)).toEqual([0]);
@@ -124,7 +124,7 @@ describe('queued ingest', () => {
 
   it('gives a waiter whose publish was a duplicate the acks of the queued copy', async () => {
     const { queue } = await setup();
-    const events = sampleEvents(2).map((event) => ({ ...event, id: randomUUID() }));
+    const events = withProducerIds(sampleEvents(2));
     const first = await queue.enqueueAndWait('dup-wait', events);
     const second = await queue.enqueueAndWait('dup-wait', events);
     expect(second).toEqual(first);

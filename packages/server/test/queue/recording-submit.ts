@@ -4,6 +4,8 @@ import type { IngestAck } from '../../src/app-context.js';
 export type Submit = (tenant: string, events: readonly EventInput[]) => Promise<IngestAck[]>;
 
 export interface SubmitCall {
+  /** Which wrapped submit (which simulated process) made the call. */
+  by: string;
   tenant: string;
   ids: string[];
   acks: IngestAck[] | null;
@@ -11,28 +13,28 @@ export interface SubmitCall {
 }
 
 /**
- * Wraps a submit and records every call, so a test can wait for the consumer to reach a state (an event, not a
- * clock) and count how often each request was processed.
+ * Records every call of the submits it wraps, so a test can wait for the consumers to reach a state (an event,
+ * not a clock) and count how often each request was processed, across several simulated processes.
  */
-export class RecordingSubmit {
+export class SubmitJournal {
   readonly calls: SubmitCall[] = [];
   private readonly waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
 
-  constructor(private readonly inner: Submit) {}
-
-  readonly submit: Submit = async (tenant, events) => {
-    const call: SubmitCall = { tenant, ids: events.map((event) => event.id ?? ''), acks: null, error: undefined };
-    try {
-      call.acks = await this.inner(tenant, events);
-      return call.acks;
-    } catch (error) {
-      call.error = error;
-      throw error;
-    } finally {
-      this.calls.push(call);
-      this.wake();
-    }
-  };
+  wrap(inner: Submit, by = 'process'): Submit {
+    return async (tenant, events) => {
+      const call: SubmitCall = { by, tenant, ids: events.map((event) => event.id ?? ''), acks: null, error: undefined };
+      try {
+        call.acks = await inner(tenant, events);
+        return call.acks;
+      } catch (error) {
+        call.error = error;
+        throw error;
+      } finally {
+        this.calls.push(call);
+        this.wake();
+      }
+    };
+  }
 
   /** Resolves once every id has been acknowledged by some call. */
   acked(ids: readonly string[]): Promise<void> {
@@ -40,11 +42,6 @@ export class RecordingSubmit {
       const done = new Set(this.calls.filter((call) => call.acks !== null).flatMap((call) => call.ids));
       return ids.every((id) => done.has(id));
     });
-  }
-
-  /** Resolves once some call has failed. */
-  failed(): Promise<void> {
-    return this.until(() => this.calls.some((call) => call.acks === null));
   }
 
   /** Calls that carried this event id, whatever their outcome. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventInput } from '@audit-ledger/core';
 
 let counter = 0;
@@ -16,4 +17,9 @@ export function sampleEvent(extra: Partial<EventInput> = {}): EventInput {
 
 export function sampleEvents(count: number, extra: Partial<EventInput> = {}): EventInput[] {
   return Array.from({ length: count }, () => sampleEvent(extra));
+}
+
+/** The events with ids of the producer's choosing, as a producer that retries would send them. */
+export function withProducerIds(events: readonly EventInput[]): Array<EventInput & { id: string }> {
+  return events.map((event) => ({ ...event, id: randomUUID() }));
 }

@@ -5,9 +5,9 @@ import { isPermanentFailure, redeliveryDelayMs } from '../../src/queue/failure-p
 import { decodeQueuedRequest, encodeQueuedRequest } from '../../src/queue/queued-request.js';
 import { requestMessageId } from '../../src/queue/request-message-id.js';
 import { encodeSequencingReply, replyForError, settleSequencingReply } from '../../src/queue/sequencing-reply.js';
-import { sampleEvent, sampleEvents } from './sample-events.js';
+import { sampleEvent, sampleEvents, withProducerIds } from './sample-events.js';
 
-const withIds = (count: number) => sampleEvents(count).map((event, i) => ({ ...event, id: `0190a000-0000-7000-8000-${String(i).padStart(12, '0')}` }));
+const withIds = (count: number) => withProducerIds(sampleEvents(count));
 
 describe('queued request encoding', () => {
   it('round-trips a small request uncompressed', async () => {

@@ -153,7 +153,9 @@ export function ledgerStoreContract(harness: StoreHarness): void {
       });
 
       it('runs scripts of several statements, also inside a transaction', async () => {
-        await driver.transaction((tx) => tx.exec('CREATE TEMP TABLE script_a (x int) ON COMMIT DROP; CREATE TEMP TABLE script_b (x int) ON COMMIT DROP;'));
+        await driver.transaction((tx) =>
+          tx.exec('CREATE TEMP TABLE script_a (x int) ON COMMIT DROP; CREATE TEMP TABLE script_b (x int) ON COMMIT DROP;'),
+        );
         await driver.exec('SELECT 1; SELECT 2;');
       });
     });
@@ -588,7 +590,8 @@ export function ledgerStoreContract(harness: StoreHarness): void {
           beforeSeq = page[page.length - 1];
           // New events arrive between pages; they are newer than the cursor, so they never enter later pages.
           if (pages.length === 1) {
-            await appendBatches(log, [log.nextBatch([{ actorId: 'alice', occurredAt: new Date(t0.getTime() + 20 * hour) }])]);
+            const late = log.nextBatch([{ actorId: 'alice', occurredAt: new Date(t0.getTime() + 20 * hour) }]);
+            await appendBatches(log, [late]);
           }
         }
         expect(pages.map((page) => page.length)).toEqual([5, 5, 2]);
@@ -612,7 +615,13 @@ export function ledgerStoreContract(harness: StoreHarness): void {
       it('stores, finds and lists checkpoints; a repeat of the same root is a no-op, another root is refused', async () => {
         const log = await newLog(3);
         const root3 = subtreeHash(log.leafHashes, 0, 2);
-        const first = { tenant: log.tenant, size: 3, rootHash: root3, note: 'note 3', createdAt: new Date('2026-02-01T00:00:00Z') };
+        const first = {
+          tenant: log.tenant,
+          size: 3,
+          rootHash: root3,
+          note: 'note 3',
+          createdAt: new Date('2026-02-01T00:00:00Z'),
+        };
         expect(await store.latestCheckpoint(log.tenant)).toBeNull();
         await store.insertCheckpoint(first);
         await store.insertCheckpoint({ ...first, note: 'note 3 again', createdAt: new Date() });
@@ -620,7 +629,7 @@ export function ledgerStoreContract(harness: StoreHarness): void {
         expect(await store.getCheckpoint(log.tenant, 3)).toEqual({ ...first, rootHash: expect.anything() });
         expect(hex((await store.getCheckpoint(log.tenant, 3))?.rootHash ?? new Uint8Array())).toBe(hex(root3));
 
-        const later = { ...first, size: 5, rootHash: randomBytes(32), note: 'note 5', createdAt: new Date('2026-02-02T00:00:00Z') };
+        const later = { ...first, size: 5, rootHash: randomBytes(32), note: 'note 5', createdAt: new Date('2026-02-02') };
         await store.insertCheckpoint(later);
         expect((await store.latestCheckpoint(log.tenant))?.size).toBe(5);
         expect((await store.listCheckpoints(log.tenant)).map((c) => [c.size, c.note])).toEqual([
@@ -668,11 +677,14 @@ export function ledgerStoreContract(harness: StoreHarness): void {
       });
 
       for (const table of [...LEDGER_TABLES, partition]) {
-        it(`refuses UPDATE, DELETE and TRUNCATE on ${table === partition ? 'the events partition ' : ''}${table}`, async () => {
+        const what = table === partition ? `the events partition ${table}` : table;
+        it(`refuses UPDATE, DELETE and TRUNCATE on ${what}`, async () => {
           const before = await tableCount(driver, table, log.tenant);
           expect(before).toBeGreaterThan(0);
-          await expect(driver.query(`UPDATE ${table} SET tenant_id = tenant_id WHERE tenant_id = $1`, [log.tenant])).rejects.toThrow(APPEND_ONLY);
-          await expect(driver.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [log.tenant])).rejects.toThrow(APPEND_ONLY);
+          const mine = [log.tenant];
+          const update = `UPDATE ${table} SET tenant_id = tenant_id WHERE tenant_id = $1`;
+          await expect(driver.query(update, mine)).rejects.toThrow(APPEND_ONLY);
+          await expect(driver.query(`DELETE FROM ${table} WHERE tenant_id = $1`, mine)).rejects.toThrow(APPEND_ONLY);
           await expect(driver.query(`DELETE FROM ${table} WHERE false`)).rejects.toThrow(APPEND_ONLY);
           await expect(driver.query(`TRUNCATE ${table}`)).rejects.toThrow(APPEND_ONLY);
           expect(await tableCount(driver, table, log.tenant)).toBe(before);
@@ -703,7 +715,8 @@ export function ledgerStoreContract(harness: StoreHarness): void {
 
       it('can neither UPDATE nor DELETE nor TRUNCATE a ledger table, even with the triggers disabled', async () => {
         const log = await newLog(20);
-        await store.insertCheckpoint({ tenant: log.tenant, size: 20, rootHash: randomBytes(32), note: 'n', createdAt: new Date() });
+        const checkpoint = { tenant: log.tenant, size: 20, rootHash: randomBytes(32), note: 'n', createdAt: new Date() };
+        await store.insertCheckpoint(checkpoint);
         const partition = partitionNameOf(monthOf(new Date()));
         await driver.transaction(async (tx) => {
           // Replica mode switches ordinary triggers off; only a superuser may set it, which is the point.
@@ -804,7 +817,9 @@ export function ledgerStoreContract(harness: StoreHarness): void {
           try {
             const other = await fresh.connectAgain();
             await Promise.all([fresh.store.migrate(), other.store.migrate()]);
-            const { rows } = await fresh.driver.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+            const { rows } = await fresh.driver.query<{ version: number }>(
+              'SELECT version FROM schema_migrations ORDER BY version',
+            );
             const files = await loadMigrations();
             expect(rows.map((row) => row.version)).toEqual(files.map((f) => f.version));
           } finally {

@@ -36,7 +36,8 @@ describe('LedgerStore on postgres, connected as a database owner without role pr
     const database = await createTestDatabase('al_store_owner');
     let driver: SqlDriver | undefined;
     try {
-      await admin.exec(`CREATE ROLE ${owner} LOGIN NOSUPERUSER NOCREATEROLE; ALTER DATABASE ${database.name} OWNER TO ${owner}`);
+      await admin.exec(`CREATE ROLE ${owner} LOGIN NOSUPERUSER NOCREATEROLE`);
+      await admin.exec(`ALTER DATABASE ${database.name} OWNER TO ${owner}`);
       const url = new URL(database.url);
       url.username = owner;
       driver = createPostgresDriver(url.toString());

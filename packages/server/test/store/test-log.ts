@@ -113,7 +113,8 @@ export class TestLog {
     for (const level of STORED_LEVELS) {
       const width = 2 ** level;
       for (let index = Math.floor(before / width); (index + 1) * width <= this.size; index++) {
-        if ((index + 1) * width > before) nodes.push({ level, index, hash: subtreeHash(this.leafHashes, index * width, width) });
+        if ((index + 1) * width <= before) continue;
+        nodes.push({ level, index, hash: subtreeHash(this.leafHashes, index * width, width) });
       }
     }
     const last = events[events.length - 1];

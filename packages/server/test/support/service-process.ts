@@ -88,7 +88,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
       resolve({ code, signal });
     });
   });
-  const describe = (): string => `${name} (pid ${child.pid ?? '?'})\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
+  const describe = (): string =>
+    `${name} (pid ${child.pid ?? '?'})\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -43,7 +43,12 @@ const malformed: RejectionCase[] = [
     status: 400,
   },
   { name: '__proto__ key', request: post(withRawJson('/metadata', '{"__proto__":{"admin":true}}')), status: 400 },
-  { name: 'a number beyond float range', request: post(withRawJson('/metadata', '{"n":1e400}')), status: 400, path: '/metadata' },
+  {
+    name: 'a number beyond float range',
+    request: post(withRawJson('/metadata', '{"n":1e400}')),
+    status: 400,
+    path: '/metadata',
+  },
 ];
 
 const contentTypes: RejectionCase[] = [
@@ -153,7 +158,11 @@ const depthCases: RejectionCase[] = [
 }));
 
 const sizeCases: RejectionCase[] = [
-  { name: '1,001-event batch', request: post({ events: Array.from({ length: 1001 }, () => validEvent()) }), status: 400 },
+  {
+    name: '1,001-event batch',
+    request: post({ events: Array.from({ length: 1001 }, () => validEvent()) }),
+    status: 400,
+  },
   { name: 'empty batch', request: post({ events: [] }), status: 400 },
   { name: 'batch that is not an array', request: post({ events: validEvent() }), status: 400 },
   { name: 'batch with a null event', request: post({ events: [validEvent(), null] }), status: 400, path: '/events/1' },

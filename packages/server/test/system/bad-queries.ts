@@ -82,7 +82,11 @@ export interface Injection {
   value: string | null;
 }
 
-const plain = (value: string): Injection => ({ label: JSON.stringify(value), encoded: encodeURIComponent(value), value });
+const plain = (value: string): Injection => ({
+  label: JSON.stringify(value),
+  encoded: encodeURIComponent(value),
+  value,
+});
 
 /** Values that break naive SQL, LIKE patterns or text encodings; the filters must treat them as plain text. */
 export const INJECTIONS: Injection[] = [

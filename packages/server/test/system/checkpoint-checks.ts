@@ -18,7 +18,12 @@ export async function fetchVerifierKey(baseUrl: string, token: string): Promise<
 }
 
 /** Fetches the newest checkpoint and opens it with the verifier key; throws unless the signature holds. */
-export async function fetchCheckpoint(baseUrl: string, token: string, from: string, verifierKey: string): Promise<SignedCheckpoint> {
+export async function fetchCheckpoint(
+  baseUrl: string,
+  token: string,
+  from: string,
+  verifierKey: string,
+): Promise<SignedCheckpoint> {
   const answer = await call(baseUrl, 'GET', '/v1/log/checkpoint', { token });
   expectStatus(answer, 200, `GET /v1/log/checkpoint from ${from}`);
   expect(answer.contentType).toMatch(/^text\/plain/);
@@ -40,11 +45,13 @@ export async function expectConsistent(
   const [older, newer] = a.size <= b.size ? [a, b] : [b, a];
   const label = `${older.from} (size ${older.size}) vs ${newer.from} (size ${newer.size})`;
   if (older.size === newer.size) {
-    expect(Buffer.from(older.rootHash).toString('hex'), `roots of ${label}`).toBe(Buffer.from(newer.rootHash).toString('hex'));
+    const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+    expect(hex(older.rootHash), `roots of ${label}`).toBe(hex(newer.rootHash));
     return;
   }
   expect(older.size, `${label}: a checkpoint of the empty tree proves nothing here`).toBeGreaterThan(0);
-  const answer = await call(proofUrl, 'GET', `/v1/log/proof/consistency?first=${older.size}&second=${newer.size}`, { token });
+  const path = `/v1/log/proof/consistency?first=${older.size}&second=${newer.size}`;
+  const answer = await call(proofUrl, 'GET', path, { token });
   expectStatus(answer, 200, `consistency proof for ${label}`);
   const proof = answer.json as { first: number; second: number; hashes: string[] };
   expect(proof.first).toBe(older.size);

@@ -48,7 +48,7 @@ const targets: StoreTarget[] = [
 ];
 
 describe.each(targets)('kill -9 in the middle of writes, on $name', (target) => {
-  it('loses nothing acknowledged, keeps one contiguous verifiable log, and takes the unanswered requests again', async () => {
+  it('loses nothing acknowledged, keeps one verifiable log, and accepts the unanswered requests again', async () => {
     const store = await target.open();
     const first = await startService({ ...store, adminToken: ADMIN_TOKEN, name: 'first run' });
     const { key } = await createTenantWithKey(first.url, ADMIN_TOKEN, 'crash-test');

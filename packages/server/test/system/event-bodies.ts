@@ -59,5 +59,6 @@ export function withRawJson(pointer: string, rawJson: string): string {
 
 /** `depth` nested containers: `{"a":{"a":...1...}}` or `[[...1...]]`. */
 export function deeplyNested(depth: number, kind: 'object' | 'array'): string {
-  return kind === 'object' ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+  if (kind === 'object') return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  return `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 }

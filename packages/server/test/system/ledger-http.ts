@@ -51,7 +51,8 @@ export async function call(
 /** Fails with the whole answer in the message, so a broken contract explains itself in the test output. */
 export function expectStatus(answer: HttpAnswer, status: number, what: string): void {
   if (answer.status !== status) {
-    throw new Error(`${what}: expected ${status}, got ${answer.status} ${answer.contentType}\n${answer.text.slice(0, 2000)}`);
+    const got = `${answer.status} ${answer.contentType}\n${answer.text.slice(0, 2000)}`;
+    throw new Error(`${what}: expected ${status}, got ${got}`);
   }
 }
 
@@ -103,7 +104,11 @@ export async function verifyLog(baseUrl: string, token: string): Promise<VerifyA
 }
 
 /** Runs fn over items with at most `width` calls in flight. */
-export async function forEachLimited<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(width, items.length) }, async () => {
     while (next < items.length) {

@@ -73,7 +73,8 @@ describe('two service processes on one PostgreSQL database', () => {
     await Promise.all([...writersOn(a, 'a'), ...writersOn(b, 'b'), racer()]);
 
     const failed = [...requests, ...raced.flat()].filter((request) => request.outcome !== 'acked');
-    expect(failed.map((request) => `${request.client}: ${request.failure ?? ''}`), 'requests not acknowledged').toEqual([]);
+    const failures = failed.map((request) => `${request.client}: ${request.failure ?? ''}`);
+    expect(failures, 'requests not acknowledged').toEqual([]);
     requests.forEach(expectAcksMatchRequest);
     for (const [viaA, viaB] of raced) {
       expectAcksMatchRequest(viaA);
@@ -90,7 +91,8 @@ describe('two service processes on one PostgreSQL database', () => {
 
     for (const service of [a, b]) {
       const report = await verifyLog(service.url, key);
-      expect(report, `GET /v1/log/verify via ${service.name}`).toMatchObject({ ok: true, size: viaA.length, failures: [] });
+      const expected = { ok: true, size: viaA.length, failures: [] };
+      expect(report, `GET /v1/log/verify via ${service.name}`).toMatchObject(expected);
     }
 
     expect(checkpoints, 'checkpoints were taken while writes were running').toHaveLength(2);

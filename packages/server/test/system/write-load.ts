@@ -39,12 +39,19 @@ function ackList(json: unknown): Ack[] | undefined {
 }
 
 /** Sends one request and classifies the answer; never throws. */
-export async function send(url: string, token: string, client: string, body: unknown, ids: string[]): Promise<SentRequest> {
+export async function send(
+  url: string,
+  token: string,
+  client: string,
+  body: unknown,
+  ids: string[],
+): Promise<SentRequest> {
   try {
     const answer = await call(url, 'POST', '/v1/events', { token, body });
     const acks = ackList(answer.json);
     if (answer.status === 201 && acks !== undefined) return { client, body, ids, outcome: 'acked', acks };
-    return { client, body, ids, outcome: 'rejected', acks: [], failure: `${answer.status} ${answer.text.slice(0, 1000)}` };
+    const failure = `${answer.status} ${answer.text.slice(0, 1000)}`;
+    return { client, body, ids, outcome: 'rejected', acks: [], failure };
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
     return { client, body, ids, outcome: 'unanswered', acks: [], failure: `${String(error)}${cause}` };

@@ -1,4 +1,3 @@
-import { parseTimestamp } from '@audit-ledger/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { OPERATOR_ONLY, TENANT_ADMIN } from '../../auth/access-rule.js';
 import { isApiKeyId, mintApiKey } from '../../auth/api-key-format.js';
@@ -8,6 +7,7 @@ import { LedgerError } from '../../errors.js';
 import type { ApiKeyRecord, LedgerStore, Scope } from '../../store/ledger-store.js';
 import { GUARDED, problemResponses } from '../problem-schema.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
+import { schemaInstant } from '../schema-instant.js';
 import { TENANT_PARAMS } from './tenants.js';
 
 const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as const;
@@ -75,15 +75,11 @@ function keyView(key: ApiKeyRecord) {
 }
 
 async function createKey(store: LedgerStore, tenantId: string | null, body: CreateKeyBody, now: Date) {
-  let expiresAt: Date | null = null;
-  if (body.expires_at !== undefined) {
-    const parsed = parseTimestamp(body.expires_at);
-    if (!parsed.ok || parsed.epochMs <= now.getTime()) {
-      throw new LedgerError('VALIDATION_FAILED', 'the key would never work', [
-        { path: '/expires_at', message: 'must be in the future' },
-      ]);
-    }
-    expiresAt = new Date(parsed.epochMs);
+  const expiresAt = body.expires_at === undefined ? null : schemaInstant(body.expires_at);
+  if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
+    throw new LedgerError('VALIDATION_FAILED', 'the key would never work', [
+      { path: '/expires_at', message: 'must be in the future' },
+    ]);
   }
   const minted = mintApiKey();
   const record: ApiKeyRecord = {
@@ -119,7 +115,10 @@ const listResponses = {
   },
   ...problemResponses(...GUARDED),
 };
-const revokeResponses = { 204: { type: 'null', description: 'Revoked; the key stops working at once.' }, ...problemResponses(...GUARDED) };
+const revokeResponses = {
+  204: { type: 'null', description: 'Revoked; the key stops working at once.' },
+  ...problemResponses(...GUARDED),
+};
 
 /** Keys of one tenant (operator or that tenant's admin) and platform keys (operator). Secrets are never listed. */
 export function apiKeyRoutes(app: FastifyInstance, { ctx, guard, now }: RouteDeps): void {
@@ -170,7 +169,11 @@ export function apiKeyRoutes(app: FastifyInstance, { ctx, guard, now }: RouteDep
         tags: ['api-keys'],
         summary: "Revoke a tenant's key",
         security: BEARER_SECURITY,
-        params: { ...TENANT_PARAMS, required: ['tenant', 'id'], properties: { ...TENANT_PARAMS.properties, ...KEY_ID_PARAM } },
+        params: {
+          ...TENANT_PARAMS,
+          required: ['tenant', 'id'],
+          properties: { ...TENANT_PARAMS.properties, ...KEY_ID_PARAM },
+        },
         response: revokeResponses,
       },
     },

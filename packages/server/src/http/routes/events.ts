@@ -2,7 +2,6 @@ import {
   EVENT_BODY_SCHEMA,
   EVENT_LIMITS,
   OUTCOMES,
-  parseTimestamp,
   UUID_PATTERN,
   validateEventBody,
   type Outcome,
@@ -14,16 +13,25 @@ import { LedgerError } from '../../errors.js';
 import type { EventFilter } from '../../store/ledger-store.js';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../event-cursor.js';
 import { GUARDED, problemResponses } from '../problem-schema.js';
-import { keyPrincipalOf } from '../route-guard.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
+import { keyPrincipalOf } from '../route-guard.js';
+import { schemaInstant } from '../schema-instant.js';
 import { storedEventView } from '../stored-event-view.js';
 
 const MAX_PAGE = 1000;
+// events:read:pii is events:read with personal data in clear, so either scope reads.
+const READ_EVENTS = keyWithScope('events:read', 'events:read:pii');
 const uuid = new RegExp(UUID_PATTERN);
 
 // PostgreSQL text cannot hold NUL, so a filter containing one could never match; it is refused as malformed.
 const filterText = (maxLength: number, description?: string) =>
-  ({ type: 'string', minLength: 1, maxLength, pattern: '^[^\\u0000]*$', ...(description !== undefined ? { description } : {}) }) as const;
+  ({
+    type: 'string',
+    minLength: 1,
+    maxLength,
+    pattern: '^[^\\u0000]*$',
+    ...(description !== undefined ? { description } : {}),
+  }) as const;
 
 const TENANT_QUERY = { type: 'string', description: 'The tenant to read; required with a platform key.' } as const;
 
@@ -62,7 +70,7 @@ interface ListQuery {
   cursor?: string;
 }
 
-/** The query's filters for the store; `from` and `to` were already checked as RFC 3339 by the schema. */
+/** The query's filters for the store. */
 function toFilter(query: ListQuery, limit: number): EventFilter {
   const filter: EventFilter = { limit };
   if (query.actor_id !== undefined) filter.actorId = query.actor_id;
@@ -75,13 +83,8 @@ function toFilter(query: ListQuery, limit: number): EventFilter {
   if (query.resource_id !== undefined) filter.resourceId = query.resource_id;
   if (query.outcome !== undefined) filter.outcome = query.outcome;
   if (query.q !== undefined) filter.q = query.q;
-  const instant = (text: string): Date => {
-    const parsed = parseTimestamp(text);
-    if (!parsed.ok) throw new LedgerError('INTERNAL', 'timestamp passed the schema but does not parse');
-    return new Date(parsed.epochMs);
-  };
-  if (query.from !== undefined) filter.from = instant(query.from);
-  if (query.to !== undefined) filter.to = instant(query.to);
+  if (query.from !== undefined) filter.from = schemaInstant(query.from);
+  if (query.to !== undefined) filter.to = schemaInstant(query.to);
   if (filter.from !== undefined && filter.to !== undefined && filter.to < filter.from) {
     throw new LedgerError('VALIDATION_FAILED', 'the time range is empty', [
       { path: '/query/to', message: 'must not be before from' },
@@ -157,14 +160,15 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
       }
       const tenant = resolveWriteTenant(key, result.events, result.batch);
       const acks = await ctx.ingest(tenant, result.events);
-      return reply.code(201).send({ events: acks.map((ack) => ({ id: ack.id, seq: ack.seq, leaf_hash: ack.leafHash })) });
+      const events = acks.map((ack) => ({ id: ack.id, seq: ack.seq, leaf_hash: ack.leafHash }));
+      return reply.code(201).send({ events });
     },
   );
 
   app.get<{ Querystring: ListQuery }>(
     '/v1/events',
     {
-      onRequest: guard(keyWithScope('events:read')),
+      onRequest: guard(READ_EVENTS),
       schema: {
         tags: ['events'],
         summary: 'Search events, newest first',
@@ -190,7 +194,14 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
       const tenant = await resolveReadTenant(key, query.tenant, store);
       const filter = toFilter(query, query.limit + 1);
       const fingerprint = queryFingerprint(tenant, [
-        query.actor_id, query.action, query.resource_type, query.resource_id, query.outcome, query.from, query.to, query.q,
+        query.actor_id,
+        query.action,
+        query.resource_type,
+        query.resource_id,
+        query.outcome,
+        query.from,
+        query.to,
+        query.q,
       ]);
       if (query.cursor !== undefined) filter.beforeSeq = decodeCursor(query.cursor, fingerprint);
       // One row beyond the page tells whether another page exists without a second query.
@@ -208,7 +219,7 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
   app.get<{ Params: { id: string }; Querystring: { tenant?: string } }>(
     '/v1/events/:id',
     {
-      onRequest: guard(keyWithScope('events:read')),
+      onRequest: guard(READ_EVENTS),
       schema: {
         tags: ['events'],
         summary: 'Get one event by id',

@@ -10,7 +10,10 @@ import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 const MAX_ENTRIES = 1000;
 const TEXT_PLAIN = 'text/plain; charset=utf-8';
 
-const tenantQuery = { type: 'string', description: 'The tenant whose log to read; required with a platform key.' } as const;
+const tenantQuery = {
+  type: 'string',
+  description: 'The tenant whose log to read; required with a platform key.',
+} as const;
 const position = (minimum: number, description: string) => ({ type: 'integer', minimum, description }) as const;
 
 function logQuery(names: Record<string, [minimum: number, description: string]>) {
@@ -20,7 +23,9 @@ function logQuery(names: Record<string, [minimum: number, description: string]>)
     required: Object.keys(names),
     properties: {
       tenant: tenantQuery,
-      ...Object.fromEntries(Object.entries(names).map(([name, [minimum, description]]) => [name, position(minimum, description)])),
+      ...Object.fromEntries(
+        Object.entries(names).map(([name, [minimum, description]]) => [name, position(minimum, description)]),
+      ),
     },
   };
 }
@@ -130,7 +135,10 @@ export function logRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void
         tags: ['log'],
         summary: 'RFC 9162 inclusion proof of entry index in the tree of the given size',
         security: BEARER_SECURITY,
-        querystring: logQuery({ index: [0, 'Leaf index (seq).'], size: [1, 'Tree size, e.g. of a checkpoint; at most the log size.'] }),
+        querystring: logQuery({
+          index: [0, 'Leaf index (seq).'],
+          size: [1, 'Tree size, e.g. of a checkpoint; at most the log size.'],
+        }),
         response: {
           200: {
             type: 'object',
@@ -158,7 +166,10 @@ export function logRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void
         tags: ['log'],
         summary: 'RFC 9162 consistency proof between two tree sizes',
         security: BEARER_SECURITY,
-        querystring: logQuery({ first: [1, 'The earlier tree size.'], second: [1, 'The later tree size; at most the log size.'] }),
+        querystring: logQuery({
+          first: [1, 'The earlier tree size.'],
+          second: [1, 'The later tree size; at most the log size.'],
+        }),
         response: {
           200: {
             type: 'object',

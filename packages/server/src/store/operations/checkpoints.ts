@@ -12,7 +12,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * stored stands and the others are dropped. A different root for a size already checkpointed would be a fork of the
  * log and is refused loudly.
  */
-export async function insertCheckpoint(driver: SqlDriver, role: WriterRole, checkpoint: CheckpointRecord): Promise<void> {
+export async function insertCheckpoint(
+  driver: SqlDriver,
+  role: WriterRole,
+  checkpoint: CheckpointRecord,
+): Promise<void> {
   await driver.transaction(async (tx) => {
     await role.assume(tx);
     const inserted = await tx.query(

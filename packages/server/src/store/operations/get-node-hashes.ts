@@ -8,7 +8,9 @@ export interface NodeRef {
 
 const keyOf = (level: number, index: number): string => `${level}/${index}`;
 
-async function readLeafHashes(db: SqlExecutor, tenant: string, seqs: readonly number[]): Promise<Map<string, Uint8Array>> {
+type HashesByNode = Map<string, Uint8Array>;
+
+async function readLeafHashes(db: SqlExecutor, tenant: string, seqs: readonly number[]): Promise<HashesByNode> {
   const found = new Map<string, Uint8Array>();
   if (seqs.length === 0) return found;
   const { rows } = await db.query<{ seq: number; leaf_hash: Uint8Array }>(
@@ -19,7 +21,7 @@ async function readLeafHashes(db: SqlExecutor, tenant: string, seqs: readonly nu
   return found;
 }
 
-async function readStoredNodes(db: SqlExecutor, tenant: string, refs: readonly NodeRef[]): Promise<Map<string, Uint8Array>> {
+async function readStoredNodes(db: SqlExecutor, tenant: string, refs: readonly NodeRef[]): Promise<HashesByNode> {
   const found = new Map<string, Uint8Array>();
   if (refs.length === 0) return found;
   const { rows } = await db.query<{ level: number; idx: number; hash: Uint8Array }>(
