@@ -31,6 +31,14 @@ export interface ServiceConfig {
   maxBatch: number;
 }
 
+/** The queued ingest path (NATS JetStream), present when the service was started with NATS_URL. */
+export interface IngestQueue {
+  /** Resolves once the request is durably queued; ids are assigned before queuing. */
+  enqueue(tenant: string, events: readonly EventInput[]): Promise<Array<{ id: string; status: 'queued' }>>;
+  /** Queues, then waits until the events are sequenced. */
+  enqueueAndWait(tenant: string, events: readonly EventInput[]): Promise<IngestAck[]>;
+}
+
 /** Everything the HTTP layer and the CLI need, wired once at start-up (see app.ts). */
 export interface AppContext {
   config: ServiceConfig;
@@ -40,6 +48,8 @@ export interface AppContext {
    * Rejects with LedgerError CONFLICT when an id was already used with different content.
    */
   ingest(tenant: string, events: readonly EventInput[]): Promise<IngestAck[]>;
+  /** null unless NATS_URL selected queued ingest. */
+  queue: IngestQueue | null;
   /** The C2SP verifier key string for the tenant's log (key name = the log's origin). */
   verifierKey(tenant: string): string;
   logOrigin(tenant: string): string;

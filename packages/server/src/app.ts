@@ -1,9 +1,16 @@
-import { formatVerifierKey, signingKeyWithName, verifierKeyOf, type SigningKey } from '@audit-ledger/core';
+import {
+  formatVerifierKey,
+  signingKeyWithName,
+  verifierKeyOf,
+  type EventInput,
+  type SigningKey,
+} from '@audit-ledger/core';
 import type { AppContext, ServiceConfig } from './app-context.js';
 import { DEFAULT_CONFIG } from './config.js';
 import { createCheckpointer } from './log/checkpointer.js';
 import { buildConsistencyProof, buildInclusionProof } from './log/proofs.js';
 import { verifyStoredLog } from './log/verify-stored-log.js';
+import { createQueuedIngest, type QueuedIngest, type QueuedIngestOptions } from './queue/queued-ingest.js';
 import { createSequencer } from './sequencer/sequencer.js';
 import { loadOperatorToken } from './setup/operator-token.js';
 import { loadSigningKey } from './setup/signing-key.js';
@@ -18,6 +25,8 @@ export interface AppOptions {
   /** AUDIT_LEDGER_SIGNING_KEY; absent: the stored one, or a new one on first start. */
   signingKey?: string;
   checkpointIntervalMs?: number;
+  /** NATS_URL and stream settings: POST /v1/events then queues durably in JetStream and answers 202. */
+  queue?: Omit<QueuedIngestOptions, 'submit' | 'onError'>;
   /** Told the operator token when this start generated it, so it can be shown exactly once. */
   onGeneratedOperatorToken?(token: string): void;
   onBackgroundError?(message: string, error: unknown): void;
@@ -56,6 +65,15 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
     knownTenants.add(tenant);
   }
 
+  async function ingestDirect(tenant: string, events: readonly EventInput[]) {
+    await ensureTenant(tenant);
+    return sequencer.submit(tenant, events);
+  }
+  const queue: QueuedIngest | null =
+    options.queue === undefined
+      ? null
+      : await createQueuedIngest({ ...options.queue, submit: ingestDirect, onError: reportError });
+
   checkpointer.start();
   const partitions = setInterval(() => {
     store.ensurePartitions(new Date(), 2).catch((error: unknown) => reportError('partition upkeep failed', error));
@@ -65,10 +83,8 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
   return {
     config,
     store,
-    async ingest(tenant, events) {
-      await ensureTenant(tenant);
-      return sequencer.submit(tenant, events);
-    },
+    ingest: ingestDirect,
+    queue,
     verifierKey: (tenant) => formatVerifierKey(verifierKeyOf(keyFor(tenant))),
     logOrigin: originOf,
     async checkpoint(tenant) {
@@ -81,6 +97,8 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
     isOperatorToken: (token) => operatorToken.matches(token),
     async close() {
       clearInterval(partitions);
+      // The queue stops pulling and finishes what it holds before the sequencer drains.
+      await queue?.close();
       await sequencer.drain();
       await checkpointer.stop();
       await store.close();

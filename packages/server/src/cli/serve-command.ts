@@ -25,6 +25,7 @@ export function serveCommand(): Command {
         config: { ...settings.config, ...(options.port !== undefined ? { port: options.port } : {}) },
         ...(settings.adminToken !== undefined ? { adminToken: settings.adminToken } : {}),
         ...(settings.signingKey !== undefined ? { signingKey: settings.signingKey } : {}),
+        ...(settings.natsUrl !== undefined ? { queue: { natsUrl: settings.natsUrl } } : {}),
         onGeneratedOperatorToken(token) {
           process.stdout.write(
             `\nOperator token (shown once; set AUDIT_LEDGER_ADMIN_TOKEN to choose your own):\n  ${token}\n\n`,
@@ -38,7 +39,7 @@ export function serveCommand(): Command {
       app.addHook('onClose', async () => ctx.close());
       const address = await app.listen({ port: ctx.config.port, host: options.host });
       process.stdout.write(
-        `Audit Ledger listening on ${address} (${store.kind === 'pglite' ? `embedded store in ${path.resolve(options.data)}` : 'PostgreSQL'})\n`,
+        `Audit Ledger listening on ${address} (${store.kind === 'pglite' ? `embedded store in ${path.resolve(options.data)}` : 'PostgreSQL'}${ctx.queue !== null ? ', queued ingest via NATS' : ''})\n`,
       );
       let closing = false;
       const shutdown = (): void => {

@@ -4,6 +4,7 @@ import {
   chainHash,
   EMPTY_FRONTIER,
   equalBytes,
+  extendFrontier,
   frontierRoot,
   GENESIS_CHAIN_HASH,
   HASH_SIZE,
@@ -153,12 +154,14 @@ function sameHashes(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean
   return true;
 }
 
-/** A stored frontier that appendToFrontier can continue from: one 32-byte hash per set bit of the size. */
+/** The head's stored frontier, if it has the shape a frontier of its size must have (one hash per set bit). */
 function frontierOf(head: LogHead): Frontier | null {
-  let bits = 0;
-  for (let rest = head.size; rest > 0; rest = Math.floor(rest / 2)) bits += rest % 2;
-  if (head.frontier.length !== bits || head.frontier.some((hash) => hash.byteLength !== HASH_SIZE)) return null;
-  return { size: head.size, hashes: head.frontier.slice() };
+  if (head.frontier.some((hash) => hash.byteLength !== HASH_SIZE)) return null;
+  try {
+    return extendFrontier({ size: head.size, hashes: head.frontier }, []);
+  } catch {
+    return null;
+  }
 }
 
 function bySize<T extends { size: number }>(items: readonly T[]): T[] {

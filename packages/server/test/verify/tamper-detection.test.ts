@@ -62,6 +62,13 @@ async function verifyAfter(
     const service = await startService(database.url);
     try {
       const stored = await verifyStoredLog(service.ctx.store, TENANT, { verifierKeys: [base.verifierKey], origin: base.origin });
+      // Page boundaries must not change what is found.
+      const paged = await verifyStoredLog(service.ctx.store, TENANT, {
+        verifierKeys: [base.verifierKey],
+        origin: base.origin,
+        pageSize: 13,
+      });
+      expect(paged).toEqual(stored);
       const remote = await verifyRemoteLog({
         url: service.url,
         token: base.token,
@@ -203,6 +210,16 @@ describe('tampering', () => {
     const gap = new RegExp(`^entry missing \\(gap before seq ${K + 1}\\)$`);
     expectCaught(verdicts, K, gap, gap);
     expectCliFailure(verdicts.cliRemote as CliRun, K, gap);
+  });
+
+  it('by deleting the newest entries but not their head', async () => {
+    const verdicts = await verifyAfter([`DELETE FROM events WHERE tenant_id = '${TENANT}' AND seq >= ${LOG_SIZE - 5}`]);
+    expectCaught(
+      verdicts,
+      LOG_SIZE - 5,
+      new RegExp(`^entries ${LOG_SIZE - 5}\\.\\.${LOG_SIZE - 1} missing: the newest log head has size ${LOG_SIZE}$`),
+      new RegExp(`^entries ${LOG_SIZE - 5}\\.\\.${LOG_SIZE - 1} missing: the checkpoint has size ${LOG_SIZE}$`),
+    );
   });
 
   it('by inserting a forged entry after the last one', async () => {

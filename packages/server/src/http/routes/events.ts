@@ -112,6 +112,21 @@ const ACKS_SCHEMA = {
   },
 } as const;
 
+const QUEUED_SCHEMA = {
+  type: 'object',
+  required: ['events'],
+  properties: {
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'status'],
+        properties: { id: { type: 'string' }, status: { type: 'string', enum: ['queued'] } },
+      },
+    },
+  },
+} as const;
+
 /**
  * Bodies of POST /v1/events are checked by validateEventBody, which knows the clock, the configured batch size
  * and rules JSON Schema cannot state; the route's body schema is there to document the request.
@@ -146,10 +161,15 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
           type: 'object',
           additionalProperties: false,
           properties: {
-            wait: { type: 'boolean', description: 'Wait for sequencing; this service always does.' },
+            wait: {
+              type: 'boolean',
+              description:
+                'With queued ingest (NATS_URL), wait until the events are sequenced and answer 201; without it the ' +
+                'service always answers once the events are durable in the log.',
+            },
           },
         },
-        response: { 201: ACKS_SCHEMA, ...problemResponses(...GUARDED, 409, 413, 415) },
+        response: { 201: ACKS_SCHEMA, 202: QUEUED_SCHEMA, ...problemResponses(...GUARDED, 409, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -159,7 +179,13 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
         throw new LedgerError('VALIDATION_FAILED', 'the events are invalid; nothing was written', result.errors);
       }
       const tenant = resolveWriteTenant(key, result.events, result.batch);
-      const acks = await ctx.ingest(tenant, result.events);
+      if (ctx.queue !== null && request.query.wait !== true) {
+        return reply.code(202).send({ events: await ctx.queue.enqueue(tenant, result.events) });
+      }
+      const acks =
+        ctx.queue !== null
+          ? await ctx.queue.enqueueAndWait(tenant, result.events)
+          : await ctx.ingest(tenant, result.events);
       const events = acks.map((ack) => ({ id: ack.id, seq: ack.seq, leaf_hash: ack.leafHash }));
       return reply.code(201).send({ events });
     },
