@@ -70,19 +70,14 @@ async function verifyThroughService(options: VerifyOptions & { url: string }): P
   const key = await givenKey(options);
   const trusted =
     options.trustedCheckpoint === undefined ? undefined : await readText(options.trustedCheckpoint, 'trusted checkpoint');
-  let report;
-  try {
-    report = await verifyRemoteLog({
-      url: options.url,
-      token: options.token,
-      askService: options.serviceCheck,
-      ...(options.tenant !== undefined ? { tenant: options.tenant } : {}),
-      ...(trusted !== undefined ? { trustedCheckpoint: trusted } : {}),
-      ...(key !== undefined ? { verifierKey: key } : {}),
-    });
-  } catch (error) {
-    throw new Error(message(error));
-  }
+  const report = await verifyRemoteLog({
+    url: options.url,
+    token: options.token,
+    askService: options.serviceCheck,
+    ...(options.tenant !== undefined ? { tenant: options.tenant } : {}),
+    ...(trusted !== undefined ? { trustedCheckpoint: trusted } : {}),
+    ...(key !== undefined ? { verifierKey: key } : {}),
+  });
   if (options.saveCheckpoint !== undefined && report.ok && report.checkpoint !== null) {
     try {
       await writeFile(options.saveCheckpoint, report.checkpoint);

@@ -301,6 +301,19 @@ export async function verifyStoredLog(
     pending = [];
   }
 
+  /**
+   * The chain value the entry's stored chain_hash follows from, given its leaf hash: the recomputed chain, or the
+   * stored value an earlier entry disagreed on. Null when it follows from neither (or the predecessor is missing).
+   */
+  function linkFrom(row: StoredEventColumns, leafHash: Uint8Array): Uint8Array | null {
+    if (!chainKnown) return null;
+    const expected = chainHash(chain, leafHash);
+    if (equalBytes(expected, row.chainHash)) return expected;
+    if (storedChain === null) return null;
+    const fromStored = chainHash(storedChain, leafHash);
+    return equalBytes(fromStored, row.chainHash) ? fromStored : null;
+  }
+
   function checkEntry(row: StoredEventColumns): void {
     const seq = row.seq;
     const leaf = parseCanonicalLeaf(row.leaf);
@@ -323,33 +336,22 @@ export async function verifyStoredLog(
     }
     lastReceivedAt = row.receivedAt;
 
-    // The chain value this entry's stored chain_hash follows from, given its leaf hash: the recomputed chain, or the
-    // stored value an earlier entry disagreed on. Null when it follows from neither (or the predecessor is missing).
-    const linkFrom = (leafHash: Uint8Array): Uint8Array | null => {
-      if (!chainKnown) return null;
-      const expected = chainHash(chain, leafHash);
-      if (equalBytes(expected, row.chainHash)) return expected;
-      if (storedChain === null) return null;
-      const fromStored = chainHash(storedChain, leafHash);
-      return equalBytes(fromStored, row.chainHash) ? fromStored : null;
-    };
-
     const computed = hashLeaf(Buffer.from(row.leaf, 'utf8'));
     let leafHash = computed;
     let link: Uint8Array | null;
     if (equalBytes(computed, row.leafHash)) {
-      link = linkFrom(computed);
+      link = linkFrom(row, computed);
     } else {
       // If the stored leaf hash still chains, the leaf text changed after it was sealed and the rest of the log was
       // built on the stored hash; otherwise the leaf_hash column itself was altered.
-      const viaStored = row.leafHash.byteLength === HASH_SIZE ? linkFrom(row.leafHash) : null;
+      const viaStored = row.leafHash.byteLength === HASH_SIZE ? linkFrom(row, row.leafHash) : null;
       if (viaStored !== null) {
         fail(seq, 'leaf hash does not match leaf (the leaf was changed after it was sealed)');
         leafHash = row.leafHash;
         link = viaStored;
       } else {
         fail(seq, 'leaf hash does not match leaf');
-        link = linkFrom(computed);
+        link = linkFrom(row, computed);
       }
     }
 

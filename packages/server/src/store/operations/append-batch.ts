@@ -1,3 +1,4 @@
+import { equalBytes } from '@audit-ledger/core';
 import type { AppendBatch, EventRow } from '../ledger-store.js';
 import { createMissingPartitions, monthOf } from '../partitions.js';
 import { sqlStateOf, type SqlExecutor } from '../sql-driver.js';
@@ -26,10 +27,6 @@ const INSERT_HEAD = `
 /** PostgreSQL's check_violation, which is also what "no partition of relation found for row" raises. */
 const CHECK_VIOLATION = '23514';
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
-}
-
 /**
  * Cheap consistency checks on what the sequencer hands over. They cannot prove the hashes right (verification does
  * that), but they stop a batch that contradicts itself from becoming a permanent part of the log.
@@ -44,7 +41,7 @@ function assertCoherent(tenant: string, batch: AppendBatch): void {
     if (event.seq !== first.seq + i) throw new RangeError(`event seqs are not contiguous at ${event.seq}`);
   });
   if (head.size !== last.seq + 1) throw new RangeError(`head size ${head.size} does not follow seq ${last.seq}`);
-  if (!sameBytes(head.chainHash, last.chainHash)) throw new RangeError('head chain hash is not the last entry\'s');
+  if (!equalBytes(head.chainHash, last.chainHash)) throw new RangeError('head chain hash is not the last entry\'s');
   if (head.lastReceivedAt === null) throw new RangeError('head of a non-empty log needs lastReceivedAt');
   if (head.frontier.some((hash) => hash.byteLength !== HASH_BYTES)) {
     throw new RangeError(`frontier hashes must have ${HASH_BYTES} bytes`);

@@ -1,11 +1,8 @@
+import { equalBytes } from '@audit-ledger/core';
 import type { CheckpointRecord } from '../ledger-store.js';
 import type { SqlDriver, SqlExecutor } from '../sql-driver.js';
 import type { WriterRole } from '../writer-role.js';
 import { CHECKPOINT_COLUMNS, toCheckpoint, type CheckpointRow } from './rows.js';
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
-}
 
 /**
  * Several service processes may sign the same size at once; their notes commit to the same tree, so the first one
@@ -26,7 +23,7 @@ export async function insertCheckpoint(
     );
     if (inserted.rowCount === 1) return;
     const existing = await getCheckpoint(tx, checkpoint.tenant, checkpoint.size);
-    if (existing !== null && !sameBytes(existing.rootHash, checkpoint.rootHash)) {
+    if (existing !== null && !equalBytes(existing.rootHash, checkpoint.rootHash)) {
       throw new Error(`a checkpoint of ${checkpoint.tenant} at size ${checkpoint.size} with another root exists`);
     }
   });
