@@ -1,6 +1,26 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
+// A streaming Hash object costs more than hashing the few dozen bytes of a chain link or key id; the one-shot
+// crypto.hash over the parts copied into one reused buffer costs about two thirds (Node 20 before 20.12 lacks it).
+const oneShotHash = typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined;
+const JOINED_LIMIT = 1024;
+const joined = Buffer.allocUnsafe(JOINED_LIMIT);
+
 export function sha256(...parts: Uint8Array[]): Uint8Array {
+  if (oneShotHash !== undefined) {
+    if (parts.length === 1) return oneShotHash('sha256', parts[0] as Uint8Array, 'buffer');
+    let length = 0;
+    for (const part of parts) length += part.byteLength;
+    if (length <= JOINED_LIMIT) {
+      let at = 0;
+      for (const part of parts) {
+        joined.set(part, at);
+        at += part.byteLength;
+      }
+      return oneShotHash('sha256', joined.subarray(0, length), 'buffer');
+    }
+  }
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
   return hash.digest();

@@ -104,3 +104,40 @@ describe('RFC 8785 canonical JSON', () => {
     expect(() => canonicalJson(undefined)).toThrow(TypeError);
   });
 });
+
+describe('canonicalJson agrees with the reference implementation', () => {
+  it('on random JSON values', async () => {
+    const fc = await import('fast-check');
+    const { default: canonicalize } = await import('canonicalize');
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
+        expect(canonicalJson(value)).toBe(canonicalize(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('on random objects with awkward keys and numbers', async () => {
+    const fc = await import('fast-check');
+    const { default: canonicalize } = await import('canonicalize');
+    const key = fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('1', '10', '-0', '__proto__x', '\u20ac', '\ud83d\ude00'));
+    const leaf = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.string({ unit: 'binary' }), fc.boolean(), fc.constant(null));
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node')), fc.dictionary(key, tie('node'))),
+    })).node;
+    fc.assert(
+      fc.property(tree, (value) => {
+        expect(canonicalJson(value)).toBe(canonicalize(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses lone surrogates in keys as well as values, and cycles', () => {
+    expect(() => canonicalJson({ '\ud800': 1 })).toThrow(/lone surrogate/);
+    expect(() => canonicalJson(['\udc00'])).toThrow(/lone surrogate/);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => canonicalJson(cyclic)).toThrow(/too deeply|cyclic/);
+  });
+});

@@ -15,3 +15,4 @@ export * from './search-text.js';
 export * from './seal-event.js';
 export * from './timestamp.js';
 export * from './validate-event-body.js';
+export * from './sealing-template.js';

@@ -6,6 +6,8 @@ import { newEventId } from './event-id.js';
 import type { EventInput, SealedEvent } from './event-types.js';
 import { leafBytesOf, leafOf, requestHashOf } from './leaf.js';
 import { sealEvent } from './seal-event.js';
+import { sealingTemplate } from './sealing-template.js';
+import { searchTextOf } from './search-text.js';
 import { validateEventBody } from './validate-event-body.js';
 
 const NOW = new Date('2024-06-01T12:00:00.000Z');
@@ -200,6 +202,10 @@ describe('properties of validated and sealed events', () => {
           const leaf = leafOf(sealed);
           expect(leafOf(JSON.parse(JSON.stringify(sealed)) as SealedEvent)).toBe(leaf);
           expect(leafOf(JSON.parse(leaf) as SealedEvent)).toBe(leaf);
+          const template = sealingTemplate(input, { tenant: 't', id: sealed.id });
+          expect(template.leaf(seq, NOW)).toBe(leaf);
+          expect(template.occurredAt).toBe(input.occurred_at ?? null);
+          expect(template.searchText).toBe(searchTextOf(sealed));
         }
       }),
       { numRuns: 300 },
@@ -249,5 +255,43 @@ describe('properties of validated and sealed events', () => {
     );
     // The generator must exercise the accepting branch too, or this property would hold vacuously.
     expect(accepted).toBeGreaterThan(0);
+  });
+});
+
+describe('sealingTemplate', () => {
+  it('fills seq and received time into the leaf exactly where sealing would put them', () => {
+    const input: EventInput = { action: 'user.login', actor: { id: 'u1' }, resource: { type: 'user', id: 'u1' } };
+    const template = sealingTemplate(input, { tenant: 'acme', id: ID });
+    for (const seq of [0, 9, 10, 123456789]) {
+      const receivedAt = new Date(Date.UTC(2026, 10, 22, 10, 0, 0, seq % 1000));
+      expect(template.leaf(seq, receivedAt)).toBe(leafOf(sealEvent(input, { tenant: 'acme', seq, receivedAt, id: ID })));
+    }
+    expect(() => template.leaf(-1, NOW)).toThrow(RangeError);
+  });
+});
+
+describe('sealingTemplate fingerprint', () => {
+  const base: EventInput = { id: ID, action: 'user.login', actor: { id: 'u1' }, resource: { type: 'user', id: 'u1' } };
+  const fingerprint = (input: EventInput, tenant = 'acme') => toHex(sealingTemplate(input, { tenant, id: ID }).fingerprint);
+
+  it('is the same for a retry, whatever the key order or spelled-out defaults', () => {
+    const reordered = JSON.parse('{"resource":{"id":"u1","type":"user"},"actor":{"type":"user","id":"u1"},"action":"user.login","outcome":"success","id":"' + ID + '"}') as EventInput;
+    expect(fingerprint(reordered)).toBe(fingerprint(base));
+  });
+
+  it('differs for any other fact, a submitted occurred_at, or another tenant', () => {
+    const seen = new Set([fingerprint(base)]);
+    for (const other of [
+      { ...base, action: 'user.logout' },
+      { ...base, outcome: 'failure' as const },
+      { ...base, occurred_at: '2024-06-01T12:00:00.000Z' },
+      { ...base, metadata: { a: 1 } },
+      { ...base, actor: { id: 'u2' } },
+    ]) {
+      const value = fingerprint(other);
+      expect(seen.has(value)).toBe(false);
+      seen.add(value);
+    }
+    expect(fingerprint(base, 'other')).not.toBe(fingerprint(base));
   });
 });

@@ -1,24 +1,26 @@
 import {
   appendToFrontier,
   chainHash,
+  equalBytes,
   hashLeaf,
   isStoredLevel,
-  leafOf,
-  sealEvent,
-  searchTextOf,
   toHex,
-  equalBytes,
   utf8,
-  type EventInput,
+  type SealingTemplate,
 } from '@audit-ledger/core';
 import type { IngestAck } from '../app-context.js';
 import type { AppendBatch, EventRow, ExistingEvent, LogHead, MerkleNode } from '../store/ledger-store.js';
 
-/** One event as the sequencer receives it: validated, with its final id and the hash of what was submitted. */
+/**
+ * One event as the sequencer receives it: validated, with its final id, the hash of what was submitted, and sealed
+ * in advance up to the facts only the sequencer assigns.
+ */
 export interface PreparedEvent {
   id: string;
-  input: EventInput;
   requestHash: Uint8Array;
+  template: SealingTemplate;
+  /** The submitted occurred_at, parsed; null when it is the received time. */
+  occurredAt: Date | null;
 }
 
 export type RequestOutcome = { ok: true; acks: IngestAck[] } | { ok: false; conflictId: string };
@@ -72,8 +74,8 @@ export function planBatch(
         acks.push({ id: event.id, seq: known.seq, leafHash: toHex(known.leafHash) });
         continue;
       }
-      const sealed = sealEvent(event.input, { tenant, seq: size, receivedAt, id: event.id });
-      const leaf = leafOf(sealed);
+      const { draft } = event.template;
+      const leaf = event.template.leaf(size, receivedAt);
       const leafHash = hashLeaf(utf8.encode(leaf));
       chain = chainHash(chain, leafHash);
       rows.push({
@@ -81,17 +83,17 @@ export function planBatch(
         seq: size,
         id: event.id,
         receivedAt,
-        occurredAt: new Date(sealed.occurred_at),
-        action: sealed.action,
-        actorId: sealed.actor.id,
-        resourceType: sealed.resource.type,
-        resourceId: sealed.resource.id,
-        outcome: sealed.outcome,
+        occurredAt: event.occurredAt ?? receivedAt,
+        action: draft.action,
+        actorId: draft.actor.id,
+        resourceType: draft.resource.type,
+        resourceId: draft.resource.id,
+        outcome: draft.outcome,
         leaf,
         leafHash,
         chainHash: chain,
         requestHash: event.requestHash,
-        searchText: searchTextOf(sealed),
+        searchText: event.template.searchText,
       });
       assigned.set(event.id, { seq: size, leafHash, requestHash: event.requestHash });
       acks.push({ id: event.id, seq: size, leafHash: toHex(leafHash) });

@@ -1,8 +1,8 @@
-import { newEventId, requestHashOf, type EventInput } from '@audit-ledger/core';
+import { newEventId, sealingTemplate, type EventInput } from '@audit-ledger/core';
 import type { IngestAck } from '../app-context.js';
 import { LedgerError } from '../errors.js';
 import type { LedgerStore } from '../store/ledger-store.js';
-import { planBatch, type PreparedEvent } from './plan-batch.js';
+import { planBatch, type PreparedEvent, type RequestOutcome } from './plan-batch.js';
 import { TenantQueue, type QueuedRequest } from './tenant-queue.js';
 
 export interface SequencerOptions {
@@ -30,7 +30,7 @@ type Request = QueuedRequest<SubmittedEvent, IngestAck[]>;
 
 export function createSequencer(options: SequencerOptions): Sequencer {
   const { store } = options;
-  const maxEvents = options.maxEventsPerWrite ?? 5000;
+  const maxEvents = options.maxEventsPerWrite ?? 1000;
   const now = options.now ?? (() => new Date());
   const queues = new Map<string, TenantQueue<SubmittedEvent, IngestAck[]>>();
 
@@ -47,8 +47,14 @@ export function createSequencer(options: SequencerOptions): Sequencer {
     });
 
     if (plan.append !== null) options.onAppended?.(tenant, plan.append.head.size);
+    // Answer after the queue has started its next write: whatever the callers do next (often preparing another
+    // request) then runs while the database works, instead of before the next write is even sent.
+    setImmediate(() => settle(group, plan.outcomes));
+  }
+
+  function settle(group: Request[], outcomes: RequestOutcome[]): void {
     group.forEach((request, i) => {
-      const outcome = plan.outcomes[i]!;
+      const outcome = outcomes[i]!;
       if (outcome.ok) request.resolve(outcome.acks);
       else
         request.reject(
@@ -68,9 +74,17 @@ export function createSequencer(options: SequencerOptions): Sequencer {
 
   return {
     submit(tenant, events) {
+      // Everything that does not depend on the log's position happens here, outside the log lock.
       const prepared = events.map((input): SubmittedEvent => {
-        const chosenByProducer = input.id !== undefined;
-        return { id: input.id ?? newEventId(), input, requestHash: requestHashOf(input), chosenByProducer };
+        const id = input.id ?? newEventId();
+        const template = sealingTemplate(input, { tenant, id });
+        return {
+          id,
+          requestHash: template.fingerprint,
+          template,
+          occurredAt: input.occurred_at === undefined ? null : new Date(input.occurred_at),
+          chosenByProducer: input.id !== undefined,
+        };
       });
       return queueOf(tenant).submit(prepared);
     },

@@ -56,7 +56,7 @@ export interface EventRow {
   leaf: string;
   leafHash: Uint8Array;
   chainHash: Uint8Array;
-  /** SHA-256 of the canonical submitted input; decides whether a repeated id is a retry or a conflict. */
+  /** Fingerprint of what was submitted (SealingTemplate.fingerprint); tells a retry of an id from a conflict. */
   requestHash: Uint8Array;
   /** Words for full-text search (no personal data). */
   searchText: string;
@@ -129,6 +129,27 @@ export interface StoredEventColumns extends Omit<EventRow, 'searchText'> {
   search: string;
 }
 
+/**
+ * What verification compares of one entry, and nothing more: the leaf, its two hashes and the column copies of sealed
+ * fields (the tenant_id column is the tenant asked for). The timestamps are whole milliseconds since the epoch,
+ * rounded down, which is the precision the service writes; numbers rather than Dates, because building and parsing
+ * two Dates per row costs a large share of verifying it.
+ */
+export interface EntryColumns {
+  seq: number;
+  id: string;
+  receivedAtMs: number;
+  occurredAtMs: number;
+  action: string;
+  actorId: string;
+  resourceType: string;
+  resourceId: string;
+  outcome: string;
+  leaf: string;
+  leafHash: Uint8Array;
+  chainHash: Uint8Array;
+}
+
 export interface CheckpointRecord {
   tenant: string;
   size: number;
@@ -140,6 +161,11 @@ export interface CheckpointRecord {
 
 export interface LedgerStore {
   readonly kind: 'postgres' | 'pglite';
+  /**
+   * The PostgreSQL server's connection string, so work that reads many rows (verification) can split them over worker
+   * threads with connections of their own; null for PGlite, which lives inside this thread.
+   */
+  readonly connectionString: string | null;
   /** Applies pending migrations (idempotent, safe with several processes) and creates partitions ahead. */
   migrate(): Promise<void>;
   /** Creates monthly partitions of received_at from `now`'s month through `monthsAhead` months later. */
@@ -191,6 +217,8 @@ export interface LedgerStore {
 
   /** Every column of entries [start, end), ordered by seq, for verification. */
   scanEvents(tenant: string, start: number, end: number): Promise<StoredEventColumns[]>;
+  /** The columns of entries [start, end) that verification compares, ordered like scanEvents. */
+  scanEntryColumns(tenant: string, start: number, end: number): Promise<EntryColumns[]>;
   /** Stored Merkle nodes with level = level and index in [start, end), by index; level 0 reads events.leaf_hash. */
   scanNodes(tenant: string, level: number, start: number, end: number): Promise<MerkleNode[]>;
   /** Number of event rows stored for the tenant (to catch rows beyond the head). */

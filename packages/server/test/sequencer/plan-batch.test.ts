@@ -4,6 +4,7 @@ import {
   chainHash,
   hashLeaf,
   requestHashOf,
+  sealingTemplate,
   rootFromLeafHashes,
   frontierRoot,
   utf8,
@@ -17,7 +18,7 @@ const EMPTY_HEAD: LogHead = { size: 0, chainHash: GENESIS_CHAIN_HASH, frontier: 
 
 function prepared(id: string, action = 'user.login'): PreparedEvent {
   const input: EventInput = { id, action, actor: { id: 'u1' }, resource: { type: 'user', id: 'u1' } };
-  return { id, input, requestHash: requestHashOf(input) };
+  return { id, requestHash: requestHashOf(input), template: sealingTemplate(input, { tenant: 'acme', id }), occurredAt: null };
 }
 
 const ID = (n: number): string => `00000000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
