@@ -9,9 +9,21 @@ export const ED25519_SEED_SIZE = 32;
 export const ED25519_PUBLIC_KEY_SIZE = 32;
 export const ED25519_SIGNATURE_SIZE = 64;
 
+// A service signs with one key for as long as it runs; importing it into OpenSSL on every signature costs more
+// than the signature itself.
+const privateKeys = new Map<string, KeyObject>();
+const MAX_CACHED_KEYS = 16;
+
 function privateKeyOf(seed: Uint8Array): KeyObject {
   if (seed.byteLength !== ED25519_SEED_SIZE) throw new RangeError(`Ed25519 seed must be ${ED25519_SEED_SIZE} bytes`);
-  return createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_SEED_PREFIX, seed)), format: 'der', type: 'pkcs8' });
+  const id = Buffer.from(seed.buffer, seed.byteOffset, seed.byteLength).toString('hex');
+  let key = privateKeys.get(id);
+  if (key === undefined) {
+    key = createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_SEED_PREFIX, seed)), format: 'der', type: 'pkcs8' });
+    if (privateKeys.size >= MAX_CACHED_KEYS) privateKeys.delete(privateKeys.keys().next().value as string);
+    privateKeys.set(id, key);
+  }
+  return key;
 }
 
 export function ed25519PublicKeyOf(seed: Uint8Array): Uint8Array {
