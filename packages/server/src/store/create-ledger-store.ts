@@ -14,7 +14,14 @@ import { readHead } from './operations/read-head.js';
 import { getEntries, getEventById } from './operations/read-events.js';
 import { getSetting, putSettingIfAbsent } from './operations/settings.js';
 import { createTenant, getTenant, listTenants } from './operations/tenants.js';
-import { countEvents, listHeads, scanEvents, scanNodes } from './operations/verification-scans.js';
+import {
+  countEvents,
+  countEventsOutside,
+  listHeads,
+  scanEntryColumns,
+  scanEvents,
+  scanNodes,
+} from './operations/verification-scans.js';
 import { withLogWriter } from './operations/with-log-writer.js';
 import { ensurePartitions } from './partitions.js';
 import type { SqlDriver } from './sql-driver.js';
@@ -29,6 +36,7 @@ export function createLedgerStore(driver: SqlDriver): LedgerStore {
 
   return {
     kind: driver.kind,
+    connectionString: driver.connectionString,
     async migrate() {
       await migrate(driver);
       // A migration may have created or granted the writer role.
@@ -69,6 +77,8 @@ export function createLedgerStore(driver: SqlDriver): LedgerStore {
     listCheckpoints: (tenant) => listCheckpoints(driver, tenant),
 
     scanEvents: (tenant, start, end) => scanEvents(driver, tenant, start, end),
+    scanEntryColumns: (tenant, start, end) => scanEntryColumns(driver, tenant, start, end),
+    countEventsOutside: (tenant, start, end) => countEventsOutside(driver, tenant, start, end),
     scanNodes: (tenant, level, start, end) => scanNodes(driver, tenant, level, start, end),
     countEvents: (tenant) => countEvents(driver, tenant),
     listHeads: (tenant) => listHeads(driver, tenant),

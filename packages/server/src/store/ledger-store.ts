@@ -223,6 +223,8 @@ export interface LedgerStore {
   scanNodes(tenant: string, level: number, start: number, end: number): Promise<MerkleNode[]>;
   /** Number of event rows stored for the tenant (to catch rows beyond the head). */
   countEvents(tenant: string): Promise<number>;
+  /** Number of the tenant's event rows with seq outside [start, end), reading only those. */
+  countEventsOutside(tenant: string, start: number, end: number): Promise<number>;
   /** Every head row as recorded, smallest size first (the last one is the current head), for verification. */
   listHeads(tenant: string): Promise<LogHead[]>;
 }

@@ -43,6 +43,7 @@ export function createPgliteDriver(dataDir: string | undefined): SqlDriver {
 
   return {
     kind: 'pglite',
+    connectionString: null,
     query: executor.query,
     exec: executor.exec,
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {

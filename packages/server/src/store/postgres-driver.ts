@@ -71,6 +71,7 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
 
   return {
     kind: 'postgres',
+    connectionString: url,
     query: poolExecutor.query,
     exec: poolExecutor.exec,
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {

@@ -23,6 +23,8 @@ export interface SqlExecutor {
 
 export interface SqlDriver extends SqlExecutor {
   readonly kind: 'postgres' | 'pglite';
+  /** Where another thread can connect to the same database: the server's URL, or null for an embedded PGlite. */
+  readonly connectionString: string | null;
   /**
    * Runs fn inside BEGIN/COMMIT on one connection; rolls back when fn throws. Inside fn use only `tx`: PGlite has a
    * single connection, so a query on the driver itself would wait for this very transaction to end.

@@ -39,7 +39,7 @@ describe('POST /v1/events with queued ingest (NATS_URL)', () => {
     await stream?.delete();
   });
 
-  const post = (url: string, payload: unknown) =>
+  const post = (url: string, payload: Record<string, unknown>) =>
     app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}` }, payload });
   const event = (n: number) => ({ action: 'document.update', actor: { id: `u${n}` }, resource: { type: 'document', id: `d${n}` } });
 

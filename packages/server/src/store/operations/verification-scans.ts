@@ -1,4 +1,4 @@
-import type { LogHead, MerkleNode, StoredEventColumns } from '../ledger-store.js';
+import type { EntryColumns, LogHead, MerkleNode, StoredEventColumns } from '../ledger-store.js';
 import type { SqlExecutor } from '../sql-driver.js';
 import {
   EVENT_COLUMNS,
@@ -25,6 +25,28 @@ export async function scanEvents(
     [tenant, start, end],
   );
   return rows.map(toStoredEventColumns);
+}
+
+// Aliased to the record's names so each row comes back from the driver already in its final shape: no second object
+// per row. extract(epoch ...) is numeric, so the floor to milliseconds is exact before the (exact) cast to float8.
+const ENTRY_COLUMNS =
+  'seq, id, ' +
+  'floor(extract(epoch FROM received_at) * 1000)::float8 AS "receivedAtMs", ' +
+  'floor(extract(epoch FROM occurred_at) * 1000)::float8 AS "occurredAtMs", ' +
+  'action, actor_id AS "actorId", resource_type AS "resourceType", resource_id AS "resourceId", outcome, ' +
+  'leaf, leaf_hash AS "leafHash", chain_hash AS "chainHash"';
+
+export async function scanEntryColumns(
+  db: SqlExecutor,
+  tenant: string,
+  start: number,
+  end: number,
+): Promise<EntryColumns[]> {
+  const { rows } = await db.query<EntryColumns>(
+    `SELECT ${ENTRY_COLUMNS} FROM events WHERE tenant_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq, received_at`,
+    [tenant, start, end],
+  );
+  return rows;
 }
 
 /** Level 0 is answered from events.leaf_hash, so a verifier can read every level of the tree the same way. */
@@ -54,6 +76,15 @@ export async function countEvents(db: SqlExecutor, tenant: string): Promise<numb
   const { rows } = await db.query<{ count: number }>('SELECT count(*) AS count FROM events WHERE tenant_id = $1', [
     tenant,
   ]);
+  return rows[0]?.count ?? 0;
+}
+
+/** Rows of the tenant with seq outside [start, end): an index range scan that reads only those rows. */
+export async function countEventsOutside(db: SqlExecutor, tenant: string, start: number, end: number): Promise<number> {
+  const { rows } = await db.query<{ count: number }>(
+    'SELECT count(*) AS count FROM events WHERE tenant_id = $1 AND (seq < $2 OR seq >= $3)',
+    [tenant, start, end],
+  );
   return rows[0]?.count ?? 0;
 }
 
