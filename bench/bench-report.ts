@@ -30,7 +30,9 @@ export interface BenchReport {
   postgres: {
     ingest: IngestResult;
     copyBaseline: CopyResult;
+    copySingleWriter: CopyResult;
     ingestToCopyRatio: number;
+    ingestToSingleWriterCopyRatio: number;
     storage: StorageComparison;
     verify: VerifyResult;
     ackLatency: AckLatencyResult;
@@ -90,6 +92,8 @@ export function renderSummary(report: BenchReport): string {
     row([`Ingest, PostgreSQL (${pg.ingest.clients} clients × ${options.batchSize}-event batches, ${whole(pg.ingest.events)} events)`, `${whole(pg.ingest.eventsPerSecond)} events/s`, '', '']),
     row([`COPY baseline (${pg.copyBaseline.workers} psql × ${pg.copyBaseline.batchSize}-row \\copy, same rows and indexes)`, `${whole(pg.copyBaseline.rowsPerSecond)} rows/s`, '', '']),
     row(['Ingest ÷ COPY', pg.ingestToCopyRatio.toFixed(2), '≥ 0.6', verdict(bars, 'ingest / COPY')]),
+    row(['COPY with one psql (one writer at a time, as one tenant\'s log is written)', `${whole(pg.copySingleWriter.rowsPerSecond)} rows/s`, '', '']),
+    row(['Ingest ÷ one-psql COPY', pg.ingestToSingleWriterCopyRatio.toFixed(2), '', '']),
     row([`Ack latency, single events at ${pg.ackLatency.ratePerSecond}/s for ${pg.ackLatency.seconds} s (p50 / p90 / p99 / max)`, spread(pg.ackLatency.latencyMs), 'p99 ≤ 20 ms', verdict(bars, 'ack latency p99 (ms)')]),
     row([`Checkpoint lag, polling GET /v1/log/checkpoint every ${pg.checkpointLagPolled.pollIntervalMs} ms at ${whole(pg.checkpointLagPolled.ingestEventsPerSecond)} events/s (p50 / max)`, `${ms(pg.checkpointLagPolled.lagMs.p50)} / ${ms(pg.checkpointLagPolled.lagMs.max)} ms${pg.checkpointLagPolled.uncovered > 0 ? `, ${pg.checkpointLagPolled.uncovered} never covered` : ''}`, 'max ≤ 1000 ms', verdict(bars, 'checkpoint lag, polled, max (ms)')]),
     row([`Checkpoint lag, background signer only at ${whole(pg.checkpointLagSigner.ingestEventsPerSecond)} events/s (p50 / max)`, `${ms(pg.checkpointLagSigner.lagMs.p50)} / ${ms(pg.checkpointLagSigner.lagMs.max)} ms${pg.checkpointLagSigner.uncovered > 0 ? `, ${pg.checkpointLagSigner.uncovered} never covered` : ''}`, 'max ≤ 1000 ms', verdict(bars, 'checkpoint lag, background signer, max (ms)')]),

@@ -26,12 +26,14 @@ export function runCleanup(): Promise<void> {
   return running;
 }
 
-/** Ctrl-C still drops the bench database and stops the service instead of leaving them behind. */
-export function cleanUpOnSignals(): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`\nbench: ${signal}, cleaning up\n`);
-      void runCleanup().finally(() => process.exit(130));
-    });
+/** Ctrl-C, a closed terminal or a stray error still drop the bench database and stop the service. */
+export function cleanUpOnAbnormalExit(): void {
+  const abort = (reason: string, code: number): void => {
+    process.stderr.write(`\nbench: ${reason}, cleaning up\n`);
+    void runCleanup().finally(() => process.exit(code));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => abort(signal, 130));
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+    process.once(event, (error: unknown) => abort(error instanceof Error ? error.message : String(error), 1));
   }
 }
