@@ -93,39 +93,26 @@ function toFilter(query: ListQuery, limit: number): EventFilter {
   return filter;
 }
 
-const ACKS_SCHEMA = {
-  type: 'object',
-  required: ['events'],
-  properties: {
-    events: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'seq', 'leaf_hash'],
-        properties: {
-          id: { type: 'string' },
-          seq: { type: 'integer' },
-          leaf_hash: { type: 'string', description: 'hex' },
-        },
-      },
-    },
-  },
-} as const;
+/** `{"events": [...]}` with the given item schema: the shape of every answer to POST /v1/events. */
+function eventListSchema(item: object) {
+  return { type: 'object', required: ['events'], properties: { events: { type: 'array', items: item } } } as const;
+}
 
-const QUEUED_SCHEMA = {
+const ACKS_SCHEMA = eventListSchema({
   type: 'object',
-  required: ['events'],
+  required: ['id', 'seq', 'leaf_hash'],
   properties: {
-    events: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['id', 'status'],
-        properties: { id: { type: 'string' }, status: { type: 'string', enum: ['queued'] } },
-      },
-    },
+    id: { type: 'string' },
+    seq: { type: 'integer' },
+    leaf_hash: { type: 'string', description: 'hex' },
   },
-} as const;
+});
+
+const QUEUED_SCHEMA = eventListSchema({
+  type: 'object',
+  required: ['id', 'status'],
+  properties: { id: { type: 'string' }, status: { type: 'string', enum: ['queued'] } },
+});
 
 /**
  * Bodies of POST /v1/events are checked by validateEventBody, which knows the clock, the configured batch size
