@@ -30,9 +30,16 @@ export async function findExisting(
   if (spellings.size === 0) return found;
 
   const { rows } = await db.query<ExistingRow>(
-    `SELECT id, seq, leaf_hash, request_hash FROM events
-      WHERE tenant_id = $1 AND id = ANY($2::uuid[])
-      ORDER BY seq`,
+    // One index probe per id: with `id = ANY(...)` and no statistics yet on a fresh month's partition, the planner
+    // reads every row of the tenant instead, and that cost grows with the log.
+    `SELECT found.id, found.seq, found.leaf_hash, found.request_hash
+       FROM unnest($2::uuid[]) AS wanted(id)
+       CROSS JOIN LATERAL (
+         SELECT e.id, e.seq, e.leaf_hash, e.request_hash FROM events e
+          WHERE e.tenant_id = $1 AND e.id = wanted.id
+          ORDER BY e.seq LIMIT 1
+       ) found
+      ORDER BY found.seq`,
     [tenant, [...spellings.keys()]],
   );
   for (const row of rows) {
