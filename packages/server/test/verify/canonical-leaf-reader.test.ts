@@ -2,34 +2,13 @@ import { canonicalJson, parseTimestamp } from '@audit-ledger/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CanonicalLeafReader, SealedField } from '../../src/log/verify/canonical-leaf-reader.js';
-
-/** The definition the reader must never contradict when it says yes. */
-function isCanonicalByDefinition(text: string): boolean {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return false;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  try {
-    return canonicalJson(value) === text;
-  } catch {
-    return false;
-  }
-}
+import { isCanonicalByDefinition, reversedKeys } from './canonical-definition.js';
 
 /** Whether any key, at any depth, holds a character canonical JSON escapes (the reader leaves those to the exact check). */
 function hasEscapedKey(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasEscapedKey);
   if (typeof value !== 'object' || value === null) return false;
   return Object.entries(value).some(([key, item]) => JSON.stringify(key) !== `"${key}"` || hasEscapedKey(item));
-}
-
-function reversedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reversedKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).reverse().map(([key, item]) => [key, reversedKeys(item)]));
 }
 
 // The places canonical form is subtle: integer-like keys, lone surrogates and pairs, escapes with and without a short

@@ -2,29 +2,7 @@ import { canonicalJson } from '@audit-ledger/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCanonicalLeaf } from '../../src/log/verify-stored-log.js';
-
-/** The definition the verifier must agree with: the text is a JSON object and canonicalJson reproduces it exactly. */
-function isCanonicalByDefinition(text: string): boolean {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return false;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  try {
-    return canonicalJson(value) === text;
-  } catch {
-    return false;
-  }
-}
-
-/** Reverses key order everywhere, so JSON.stringify writes the keys descending. */
-function reversedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reversedKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).reverse().map(([key, item]) => [key, reversedKeys(item)]));
-}
+import { isCanonicalByDefinition, reversedKeys } from './canonical-definition.js';
 
 // Pieces chosen for the places canonical form is subtle: integer-like keys (which JavaScript orders numerically),
 // lone surrogates (which canonical JSON refuses), escapes, and characters outside the BMP.
