@@ -1,1 +1,1 @@
-export {};
+export type { AuditEvent, AuditRecorder } from './audit-event.js';
