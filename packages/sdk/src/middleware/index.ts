@@ -1,0 +1,14 @@
+export {
+  auditContext,
+  type ExpressAuditContextOptions,
+  type ExpressLikeRequest,
+  type ExpressLikeResponse,
+} from './express-audit-context.js';
+export {
+  fastifyAuditContext,
+  type FastifyAuditContextOptions,
+  type FastifyLikeInstance,
+  type FastifyLikeReply,
+  type FastifyLikeRequest,
+} from './fastify-audit-context.js';
+export { sessionFingerprint, type RequestContextOptions } from './request-fields.js';
