@@ -73,6 +73,25 @@ describe('relay to a real Audit Ledger service', () => {
     expect(JSON.stringify(events)).not.toContain('secret');
   });
 
+  it('ships a transaction that touches two accounts into each account\'s own log, parking nothing', async () => {
+    await db.sql(`INSERT INTO accounts (id, tenant, owner, balance)
+                  SELECT g, CASE WHEN g % 2 = 0 THEN 'north' ELSE 'south' END, 'o' || g, 0
+                    FROM generate_series(50001, 50010) g`);
+    await db.sql('UPDATE accounts SET balance = 7 WHERE id BETWEEN 50001 AND 50010');
+    const deadLetters = async () =>
+      Number((await db.sql<{ n: string }>('SELECT count(*)::text AS n FROM audit_outbox.dead_letter'))[0]?.n);
+    const parkedBefore = await deadLetters();
+    const relay = relayFor(service.url, { batchSize: 1000 });
+    expect(await relay.drain()).toBe(20);
+    expect(relay.stats()).toMatchObject({ parked: 0 });
+    expect(await deadLetters()).toBe(parkedBefore);
+    for (const tenant of ['north', 'south']) {
+      const events = await service.events(tenant);
+      expect(events).toHaveLength(10);
+      expect(events.every((event) => event.tenant === tenant)).toBe(true);
+    }
+  });
+
   it('ships nothing for a rolled-back transaction', async () => {
     await expect(
       withAuditTransaction(db.pool, { actor: { id: 'u-1' }, tenant: 'rollback' }, async (client) => {

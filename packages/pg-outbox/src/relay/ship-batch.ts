@@ -36,6 +36,21 @@ interface Item {
 }
 
 /**
+ * One request writes one tenant's log (a platform key's request must not mix tenants), so a claimed batch that spans
+ * accounts — one transaction touching two accounts, or two accounts' commits claimed together — goes out as one
+ * request per tenant, each keeping the commit order of its rows.
+ */
+function byTenant(items: Item[]): Item[][] {
+  const groups = new Map<string | undefined, Item[]>();
+  for (const item of items) {
+    const group = groups.get(item.event.tenant);
+    if (group === undefined) groups.set(item.event.tenant, [item]);
+    else group.push(item);
+  }
+  return [...groups.values()];
+}
+
+/**
  * Ships one batch in one transaction: claim rows (locked), POST them, and only after the service accepted them
  * delete them and COMMIT. A crash anywhere before COMMIT leaves the rows in place; the next relay re-sends the same
  * event ids and the service answers them as retries, so the effect is exactly once.
@@ -61,7 +76,7 @@ export async function shipBatch(
     result.oldestAgeMs = Math.max(...rows.map((row) => row.age_ms));
     const shipped: string[] = [];
     const parked: ParkedRow[] = [];
-    const queue: Item[][] = [rows.map((row) => ({ row, event: outboxRowToEvent(row, mapping) }))];
+    const queue: Item[][] = byTenant(rows.map((row) => ({ row, event: outboxRowToEvent(row, mapping) })));
     for (let chunk = queue.shift(); chunk !== undefined; chunk = queue.shift()) {
       result.posts += 1;
       const outcome = await postEvents(target, chunk.map((item) => item.event));
