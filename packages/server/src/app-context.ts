@@ -1,3 +1,5 @@
+import type { SigningKeyRing } from './setup/signing-key.js';
+import type { PrivacyService } from './privacy/privacy-service.js';
 import type { LedgerStore } from './store/ledger-store.js';
 import type { EventInput } from '@audit-ledger/core';
 
@@ -29,6 +31,15 @@ export interface ServiceConfig {
   bodyLimit: number;
   /** Most events in one POST /v1/events. */
   maxBatch: number;
+  /** Requests per minute per API key unless the key sets its own (AUDIT_LEDGER_RATE_LIMIT); 0: unlimited. */
+  rateLimit: number;
+  /** Failed authentications per minute per client address (AUDIT_LEDGER_AUTH_FAILURE_LIMIT); 0: unlimited. */
+  authFailureLimit: number;
+  /**
+   * Which proxies may name the client address in X-Forwarded-For (AUDIT_LEDGER_TRUST_PROXY): true for any, a hop
+   * count, or addresses/CIDRs; false (default) uses the connecting address.
+   */
+  trustProxy: boolean | number | string[];
 }
 
 /** The queued ingest path (NATS JetStream), present when the service was started with NATS_URL. */
@@ -50,8 +61,14 @@ export interface AppContext {
   ingest(tenant: string, events: readonly EventInput[]): Promise<IngestAck[]>;
   /** null unless NATS_URL selected queued ingest. */
   queue: IngestQueue | null;
-  /** The C2SP verifier key string for the tenant's log (key name = the log's origin). */
+  /** Encryption of personal data, reads that decrypt or mask it, erasure, legal holds, personal-data paths. */
+  privacy: PrivacyService;
+  /** The C2SP verifier key string of the current signing key for the tenant's log (key name = the log's origin). */
   verifierKey(tenant: string): string;
+  /** Every published verifier key of the tenant's log: the current one first, then next, then retired ones. */
+  verifierKeys(tenant: string): string[];
+  /** The checkpoint signing keys: listing and rotation. */
+  signingKeys: SigningKeyRing;
   logOrigin(tenant: string): string;
   /** Latest signed checkpoint note text, signing one at once if the log has grown past the newest. */
   checkpoint(tenant: string): Promise<string>;

@@ -1,19 +1,15 @@
-import {
-  formatVerifierKey,
-  signingKeyWithName,
-  verifierKeyOf,
-  type EventInput,
-  type SigningKey,
-} from '@audit-ledger/core';
+import { formatVerifierKey, type EventInput, type VerifierKey } from '@audit-ledger/core';
 import type { AppContext, ServiceConfig } from './app-context.js';
 import { DEFAULT_CONFIG } from './config.js';
 import { createCheckpointer } from './log/checkpointer.js';
 import { buildConsistencyProof, buildInclusionProof } from './log/proofs.js';
 import { verifyStoredLog } from './log/verify-stored-log.js';
+import { createPrivacyService, type PrivacyOptions } from './privacy/privacy-service.js';
+import type { SealingHint } from './privacy/sealing-hint.js';
 import { createQueuedIngest, type QueuedIngest, type QueuedIngestOptions } from './queue/queued-ingest.js';
 import { createSequencer } from './sequencer/sequencer.js';
 import { loadOperatorToken } from './setup/operator-token.js';
-import { loadSigningKey } from './setup/signing-key.js';
+import { createNamedKeyCache, loadSigningKeyRing } from './setup/signing-key.js';
 import type { LedgerStore } from './store/ledger-store.js';
 
 export interface AppOptions {
@@ -25,8 +21,12 @@ export interface AppOptions {
   /** AUDIT_LEDGER_SIGNING_KEY; absent: the stored one, or a new one on first start. */
   signingKey?: string;
   checkpointIntervalMs?: number;
+  /** How often logs grown elsewhere are looked for and the signing keys re-read (default 5 s). */
+  checkpointSweepMs?: number;
   /** NATS_URL and stream settings: POST /v1/events then queues durably in JetStream and answers 202. */
-  queue?: Omit<QueuedIngestOptions, 'submit' | 'onError'>;
+  queue?: Omit<QueuedIngestOptions, 'submit' | 'onError' | 'protect'>;
+  /** Encryption of personal data (on by default) and the master keys; see PrivacyOptions. */
+  privacy?: PrivacyOptions;
   /** Told the operator token when this start generated it, so it can be shown exactly once. */
   onGeneratedOperatorToken?(token: string): void;
   onBackgroundError?(message: string, error: unknown): void;
@@ -41,20 +41,28 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
   await store.migrate();
 
   const originOf = (tenant: string): string => `${config.originPrefix}/t/${tenant}`;
-  const signingKey = await loadSigningKey(store, options.signingKey, config.originPrefix);
+  const reportError = options.onBackgroundError ?? (() => undefined);
+  const signingKeys = await loadSigningKeyRing(store, {
+    ...(options.signingKey !== undefined ? { given: options.signingKey } : {}),
+    name: config.originPrefix,
+    now: () => new Date(),
+    onError: (error) => reportError('signing keys unusable; still signing with the previous ones', error),
+  });
   const operatorToken = await loadOperatorToken(store, options.adminToken);
   if (operatorToken.generated !== null) options.onGeneratedOperatorToken?.(operatorToken.generated);
-  const reportError = options.onBackgroundError ?? (() => undefined);
 
-  const keyFor = (tenant: string): SigningKey => signingKeyWithName(signingKey, originOf(tenant));
+  const named = createNamedKeyCache();
   const checkpointer = createCheckpointer({
     store,
-    signingKey,
+    signersFor: (origin) => signingKeys.signers().map((key) => named(key, origin)),
+    refreshKeys: () => signingKeys.refresh(),
     originOf,
     ...(options.checkpointIntervalMs !== undefined ? { intervalMs: options.checkpointIntervalMs } : {}),
+    ...(options.checkpointSweepMs !== undefined ? { sweepMs: options.checkpointSweepMs } : {}),
     onError: (tenant, error) => reportError(`checkpoint of ${tenant} failed`, error),
   });
   const sequencer = createSequencer({ store, onAppended: (tenant) => checkpointer.markDirty(tenant) });
+  const privacy = await createPrivacyService(store.privacy, options.privacy);
 
   const knownTenants = new Set<string>();
   async function ensureTenant(tenant: string): Promise<void> {
@@ -65,14 +73,26 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
     knownTenants.add(tenant);
   }
 
-  async function ingestDirect(tenant: string, events: readonly EventInput[]) {
+  async function sequence(tenant: string, events: readonly EventInput[], sealing?: readonly SealingHint[]) {
     await ensureTenant(tenant);
-    return sequencer.submit(tenant, events);
+    return sequencer.submit(tenant, events, sealing);
+  }
+  // Personal data is encrypted before anything is persisted or queued.
+  async function ingestDirect(tenant: string, events: readonly EventInput[]) {
+    const request = await privacy.protect(tenant, events);
+    return sequence(tenant, request.events, request.sealing);
   }
   const queue: QueuedIngest | null =
     options.queue === undefined
       ? null
-      : await createQueuedIngest({ ...options.queue, submit: ingestDirect, onError: reportError });
+      : await createQueuedIngest({
+          ...options.queue,
+          // A message queued without hints (written before encryption, or by another version) is protected now.
+          submit: (tenant, events, sealing) =>
+            sealing === undefined ? ingestDirect(tenant, events) : sequence(tenant, events, sealing),
+          protect: privacy.protect,
+          onError: reportError,
+        });
 
   checkpointer.start();
   const partitions = setInterval(() => {
@@ -85,7 +105,10 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
     store,
     ingest: ingestDirect,
     queue,
-    verifierKey: (tenant) => formatVerifierKey(verifierKeyOf(keyFor(tenant))),
+    privacy,
+    verifierKey: (tenant) => formatVerifierKey(signingKeys.verifierKeys(originOf(tenant))[0] as VerifierKey),
+    verifierKeys: (tenant) => signingKeys.verifierKeys(originOf(tenant)).map(formatVerifierKey),
+    signingKeys,
     logOrigin: originOf,
     async checkpoint(tenant) {
       return (await checkpointer.checkpointNow(tenant)).note;
@@ -93,7 +116,7 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
     inclusionProof: (tenant, index, size) => buildInclusionProof(store, tenant, index, size),
     consistencyProof: (tenant, first, second) => buildConsistencyProof(store, tenant, first, second),
     verifyLog: (tenant) =>
-      verifyStoredLog(store, tenant, { verifierKeys: [verifierKeyOf(keyFor(tenant))], origin: originOf(tenant) }),
+      verifyStoredLog(store, tenant, { verifierKeys: signingKeys.verifierKeys(originOf(tenant)), origin: originOf(tenant) }),
     isOperatorToken: (token) => operatorToken.matches(token),
     async close() {
       clearInterval(partitions);

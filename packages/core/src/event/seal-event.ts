@@ -12,13 +12,21 @@ export interface SealContext {
   id: string;
 }
 
+export interface SealOptions {
+  /**
+   * changed_fields derived beforehand from the plaintext changes. Needed when the personal values in `changes` are
+   * already encrypted: every ciphertext differs, so deriving them from the encrypted input would list every field.
+   */
+  changedFields?: readonly string[];
+}
+
 /**
  * Builds the stored form of a validated event: defaults filled in (actor type, outcome, occurred_at), server facts
  * added (tenant, seq, received_at) and changed_fields derived. Optional fields are copied only when present, and
  * deeply, so the sealed value shares nothing with the input. Throws when `at` contradicts the input: sealing an
  * event under another id or tenant than it names would put a different fact in the log than the producer sent.
  */
-export function sealEvent(input: EventInput, at: SealContext): SealedEvent {
+export function sealEvent(input: EventInput, at: SealContext, options: SealOptions = {}): SealedEvent {
   if (!isNormalEventId(at.id)) throw new RangeError('seal id must be a lower-case UUID');
   if (input.id !== undefined && input.id.toLowerCase() !== at.id) {
     throw new RangeError('seal id differs from the event id');
@@ -50,7 +58,10 @@ export function sealEvent(input: EventInput, at: SealContext): SealedEvent {
       ...(resource.name !== undefined && { name: resource.name }),
     },
     outcome: input.outcome ?? DEFAULT_OUTCOME,
-    changed_fields: changedFields(input.changes?.before, input.changes?.after),
+    changed_fields:
+      options.changedFields !== undefined
+        ? [...options.changedFields]
+        : changedFields(input.changes?.before, input.changes?.after),
   };
   if (input.context !== undefined) sealed.context = structuredClone(input.context);
   if (input.changes !== undefined) sealed.changes = structuredClone(input.changes);

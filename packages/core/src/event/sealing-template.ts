@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../canonical-json.js';
 import type { EventInput, SealedEvent } from './event-types.js';
 import { searchTextOf } from './search-text.js';
-import { sealEvent } from './seal-event.js';
+import { sealEvent, type SealOptions } from './seal-event.js';
 
 /** The facts only the sequencer knows, filled into a template's leaf at the last moment. */
 type Slot = 'seq' | 'received_at' | 'occurred_at';
@@ -30,8 +30,17 @@ export interface SealingTemplate {
 
 const EPOCH = new Date(0);
 
-export function sealingTemplate(input: EventInput, at: { tenant: string; id: string }): SealingTemplate {
-  const draft = sealEvent(input, { ...at, seq: 0, receivedAt: EPOCH });
+export interface SealingOptions extends SealOptions {
+  /** The tenant's extra personal-data paths (JSON Pointers), which full-text search must not index either. */
+  personalDataPaths?: readonly string[];
+}
+
+export function sealingTemplate(
+  input: EventInput,
+  at: { tenant: string; id: string },
+  options: SealingOptions = {},
+): SealingTemplate {
+  const draft = sealEvent(input, { ...at, seq: 0, receivedAt: EPOCH }, options);
   const occurredAt = input.occurred_at ?? null;
   const slots = new Set<Slot>(occurredAt === null ? ['seq', 'received_at', 'occurred_at'] : ['seq', 'received_at']);
 
@@ -65,7 +74,7 @@ export function sealingTemplate(input: EventInput, at: { tenant: string; id: str
   return {
     draft,
     occurredAt,
-    searchText: searchTextOf(draft),
+    searchText: searchTextOf(draft, options.personalDataPaths),
     fingerprint,
     leaf(seq, receivedAt) {
       if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError('seq must be a non-negative integer');

@@ -1,5 +1,9 @@
 import type { SealedEvent } from './event-types.js';
+import { appendPointer } from './json-pointer.js';
 import { isPlainObject, type JsonValue } from './json-value.js';
+
+/** Envelopes of encrypted personal values (see privacy/envelope.ts): ciphertext is not worth indexing. */
+const ENCRYPTED_PREFIX = 'enc:v1:';
 
 /** Budget for text taken from metadata, in UTF-16 code units; keeps one event's search document small. */
 export const SEARCH_METADATA_BUDGET = 4096;
@@ -15,21 +19,28 @@ function cut(text: string, length: number): string {
  * String values of metadata in a fixed order (keys sorted, depth first) so the same event always gives the same text,
  * whatever key order a store hands back.
  */
-function metadataStrings(metadata: JsonValue, budget: number): string[] {
+function metadataStrings(metadata: JsonValue, budget: number, excluded: ReadonlySet<string>): string[] {
   const out: string[] = [];
   let left = budget;
-  const stack: JsonValue[] = [metadata];
+  // Pointers are only tracked when some metadata path is excluded: the common case pays nothing for them.
+  const track = excluded.size > 0;
+  const stack: Array<[JsonValue, string]> = [[metadata, '/metadata']];
   while (stack.length > 0 && left > 0) {
-    const value = stack.pop() as JsonValue;
+    const [value, pointer] = stack.pop() as [JsonValue, string];
+    if (track && excluded.has(pointer)) continue;
     if (typeof value === 'string') {
+      if (value.startsWith(ENCRYPTED_PREFIX)) continue;
       const piece = cut(value, left);
       if (piece.length > 0) out.push(piece);
       left -= piece.length + 1;
     } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push(value[i] as JsonValue);
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i] as JsonValue, track ? appendPointer(pointer, i) : '']);
     } else if (isPlainObject(value)) {
       const keys = Object.keys(value).sort();
-      for (let i = keys.length - 1; i >= 0; i--) stack.push(value[keys[i] as string] as JsonValue);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        stack.push([value[key] as JsonValue, track ? appendPointer(pointer, key) : '']);
+      }
     }
   }
   return out;
@@ -39,9 +50,14 @@ function metadataStrings(metadata: JsonValue, budget: number): string[] {
  * The words full-text search indexes for an event. Personal data (actor name and e-mail, IP, user agent, the values
  * in `changes`) and the data subject id are left out on purpose: search is open to readers without the
  * personal-data scope, and anything indexed could be probed one query at a time. Dotted action names are also
- * split into their segments so `login` finds `user.login`.
+ * split into their segments so `login` finds `user.login`. The tenant's extra personal-data paths (JSON Pointers)
+ * are left out the same way, and so is every encrypted value.
  */
-export function searchTextOf(sealed: SealedEvent): string {
+export function searchTextOf(sealed: SealedEvent, personalDataPaths: readonly string[] = []): string {
+  const excluded = new Set(personalDataPaths);
+  const context = sealed.context;
+  const contextWord = (field: keyof NonNullable<SealedEvent['context']>): string | undefined =>
+    excluded.has(`/context/${field}`) ? undefined : context?.[field];
   const words: Array<string | undefined> = [
     sealed.action,
     ...sealed.action.split('.'),
@@ -49,17 +65,21 @@ export function searchTextOf(sealed: SealedEvent): string {
     sealed.actor.type,
     sealed.resource.type,
     sealed.resource.id,
-    sealed.resource.name,
+    excluded.has('/resource/name') ? undefined : sealed.resource.name,
     sealed.outcome,
-    sealed.context?.request_id,
-    sealed.context?.session_id,
-    sealed.context?.business_process,
-    sealed.context?.role,
-    sealed.context?.reason,
+    contextWord('request_id'),
+    contextWord('session_id'),
+    contextWord('business_process'),
+    contextWord('role'),
+    contextWord('reason'),
     sealed.classification,
     ...(sealed.compliance_tags ?? []),
     sealed.retention_category,
   ];
-  if (sealed.metadata !== undefined) words.push(...metadataStrings(sealed.metadata, SEARCH_METADATA_BUDGET));
-  return words.filter((word): word is string => word !== undefined && word !== '').join(' ');
+  if (sealed.metadata !== undefined) {
+    words.push(...metadataStrings(sealed.metadata, SEARCH_METADATA_BUDGET, excluded));
+  }
+  return words
+    .filter((word): word is string => word !== undefined && word !== '' && !word.startsWith(ENCRYPTED_PREFIX))
+    .join(' ');
 }

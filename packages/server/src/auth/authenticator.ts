@@ -30,14 +30,27 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticate {
       throw unknownToken();
     }
     const key = await deps.store.getApiKey(parts.id);
+    // No cache: every request reads the key's row, so a revocation or rotation made by any process sharing the
+    // database takes effect on the very next request everywhere (one primary-key lookup).
     if (key === null || !equalBytes(hashApiKeySecret(parts.secret), key.secretHash)) throw unknownToken();
     // Only a caller holding the secret learns why a genuine key no longer works.
     if (key.revokedAt !== null) throw new LedgerError('UNAUTHENTICATED', 'this API key has been revoked');
     const now = deps.now();
     if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) {
-      throw new LedgerError('UNAUTHENTICATED', 'this API key has expired');
+      throw new LedgerError(
+        'UNAUTHENTICATED',
+        key.replacedBy !== undefined
+          ? 'this API key was rotated and its grace period has ended; use its replacement'
+          : 'this API key has expired',
+      );
     }
     await deps.recordUse(key, now);
-    return { kind: 'key', keyId: key.id, tenantId: key.tenantId, scopes: key.scopes };
+    return {
+      kind: 'key',
+      keyId: key.id,
+      tenantId: key.tenantId,
+      scopes: key.scopes,
+      ...(key.rateLimit !== undefined ? { rateLimit: key.rateLimit } : {}),
+    };
   };
 }

@@ -13,6 +13,8 @@ export interface KeyPrincipal {
   /** null for a platform key, which acts for any tenant the request names. */
   tenantId: string | null;
   scopes: readonly Scope[];
+  /** The key's own requests-per-minute limit (0 = unlimited); absent: the service default. */
+  rateLimit?: number;
 }
 
 export const OPERATOR: OperatorPrincipal = Object.freeze({ kind: 'operator' });

@@ -2,7 +2,9 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { createAppContext } from '../app.js';
 import { readEnvironment } from '../config.js';
+import { loadMasterKeys } from '../crypto/master-key-source.js';
 import { buildHttpServer } from '../http/build-http-server.js';
+import { readPrivacyEnvironment } from '../privacy/privacy-environment.js';
 import { openStore } from '../store/open-store.js';
 
 function portOption(value: string): number {
@@ -19,9 +21,19 @@ export function serveCommand(): Command {
     .option('--data <dir>', 'directory of the embedded store', 'data')
     .action(async (options: { port?: number; host: string; data: string }) => {
       const settings = readEnvironment(process.env);
+      const privacy = readPrivacyEnvironment(process.env);
       const store = await openStore(settings.databaseUrl ?? { dataDir: path.resolve(options.data) });
+      // After the store: a new embedded store initialises its directory before the key file joins it.
+      const masterKeys = await loadMasterKeys(privacy.masterKeys, path.resolve(options.data));
+      if (masterKeys.generatedFile !== null) {
+        process.stdout.write(
+          `Generated the master key that protects personal data: ${masterKeys.generatedFile} (mode 0600). Back it up ` +
+            'apart from the database; set AUDIT_LEDGER_MASTER_KEY or AUDIT_LEDGER_MASTER_KEY_FILE to choose your own.\n',
+        );
+      }
       const ctx = await createAppContext({
         store,
+        privacy: { encryption: privacy.encryption, keyRing: masterKeys.ring },
         config: { ...settings.config, ...(options.port !== undefined ? { port: options.port } : {}) },
         ...(settings.adminToken !== undefined ? { adminToken: settings.adminToken } : {}),
         ...(settings.signingKey !== undefined ? { signingKey: settings.signingKey } : {}),

@@ -1,17 +1,11 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  parseSigningKey,
-  parseVerifierKey,
-  signingKeyWithName,
-  verifierKeyOf,
-  type VerifierKey,
-} from '@audit-ledger/core';
+import { parseVerifierKey, type VerifierKey } from '@audit-ledger/core';
 import { Command, Option } from 'commander';
 import type { VerifyReport } from '../app-context.js';
 import { verifyRemoteLog } from '../log/verify-remote-log.js';
 import { verifyStoredLog } from '../log/verify-stored-log.js';
-import { SIGNING_KEY_SETTING } from '../setup/signing-key.js';
+import { verifierKeysOf } from '../setup/signing-key.js';
 import { openStore } from '../store/open-store.js';
 import { printJson, STDOUT, type CliOutput } from './cli-output.js';
 
@@ -57,12 +51,19 @@ async function givenKey(options: VerifyOptions): Promise<string | undefined> {
   return undefined;
 }
 
-function verifierKeyFrom(text: string): VerifierKey {
-  try {
-    return parseVerifierKey(text);
-  } catch (error) {
-    throw new Error(`--key is not a verifier key (name+hex8+base64): ${message(error)}`);
-  }
+/** One verifier key per line: after a rotation, checkpoints signed by a retired key verify only with that key. */
+function verifierKeysFrom(text: string): VerifierKey[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      try {
+        return parseVerifierKey(line);
+      } catch (error) {
+        throw new Error(`--key is not a verifier key (name+hex8+base64): ${message(error)}`);
+      }
+    });
 }
 
 async function verifyThroughService(options: VerifyOptions & { url: string }): Promise<Outcome> {
@@ -107,20 +108,17 @@ async function verifyInStore(options: VerifyOptions, target: string | { dataDir:
     }
     if (tenant === null) throw new Error(`the store has no tenant ${tenantId}`);
     const origin = tenant.logOrigin;
-    let key: VerifierKey;
-    if (given !== undefined) key = verifierKeyFrom(given);
+    let keys: VerifierKey[];
+    if (given !== undefined) keys = verifierKeysFrom(given);
     else {
-      // The service signs every log with one Ed25519 key, named after each log's origin.
-      const stored = await store.getSetting(SIGNING_KEY_SETTING);
-      if (stored === null) throw new Error('the store holds no signing key: pass --key with the log\'s verifier key');
-      try {
-        key = verifierKeyOf(signingKeyWithName(parseSigningKey(stored), origin));
-      } catch (error) {
-        throw new Error(`the stored signing key is not usable: ${message(error)}`);
-      }
+      // The service signs every log with its current (and, during a rotation, next) Ed25519 key, named after each
+      // log's origin; retired keys stay in the store so that the checkpoints they signed still verify.
+      keys = verifierKeysOf(await store.listSigningKeys(), origin);
+      if (keys.length === 0) throw new Error("the store holds no signing key: pass --key with the log's verifier key");
     }
-    if (key.name !== origin) throw new Error(`the key is named ${key.name}, but the log's origin is ${origin}`);
-    const report = await verifyStoredLog(store, tenantId, { verifierKeys: [key], origin });
+    const misnamed = keys.find((key) => key.name !== origin);
+    if (misnamed !== undefined) throw new Error(`the key is named ${misnamed.name}, but the log's origin is ${origin}`);
+    const report = await verifyStoredLog(store, tenantId, { verifierKeys: keys, origin });
     return { log: origin, report };
   } finally {
     await store.close();

@@ -3,6 +3,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppContext } from '../app-context.js';
 import { createAuthenticator } from '../auth/authenticator.js';
 import { createLastUsedRecorder } from '../auth/last-used-recorder.js';
+import { retracedAuthenticator } from '../retraced/retraced-authorization.js';
+import { installRateLimits } from '../auth/rate-limit-hooks.js';
 import { installJsonBodyParser } from './json-body-parser.js';
 import { installProblemHandlers } from './problem-handlers.js';
 import { PROBLEM_SCHEMA } from './problem-schema.js';
@@ -10,9 +12,15 @@ import { createGuard } from './route-guard.js';
 import type { RouteDeps } from './route-deps.js';
 import { API_KEY_SCHEMA, apiKeyRoutes } from './routes/api-keys.js';
 import { eventRoutes } from './routes/events.js';
+import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
+import { LEGAL_HOLD_SCHEMA, legalHoldRoutes } from './routes/legal-holds.js';
 import { logRoutes } from './routes/log.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { privacySettingsRoutes } from './routes/privacy-settings.js';
+import { RETRACED_SECURITY_SCHEME, RETRACED_TAG, retracedRoutes } from './routes/retraced.js';
+import { SIGNING_KEY_SCHEMA, signingKeyRoutes } from './routes/signing-keys.js';
+import { subjectRoutes } from './routes/subjects.js';
 import { TENANT_SCHEMA, tenantRoutes } from './routes/tenants.js';
 import { createSchemaValidator } from './schema-validator.js';
 import { STORED_EVENT_SCHEMA } from './stored-event-view.js';
@@ -33,18 +41,31 @@ function loggerOptions(logger: boolean | object | undefined): NonNullable<Fastif
   return { ...base, redact: { paths: REDACTED, censor: '[redacted]' } };
 }
 
+/** A hop count trusts that many proxies nearest the service; Fastify's types take it as a function. */
+function proxyTrust(setting: boolean | number | string[]): NonNullable<FastifyServerOptions['trustProxy']> {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
 const OPENAPI_TAGS = [
   { name: 'service', description: 'Health and this document.' },
   { name: 'tenants', description: 'Tenants: one customer account and its log (operator).' },
   { name: 'api-keys', description: 'API keys of a tenant (operator or tenant admin) and platform keys (operator).' },
   { name: 'events', description: 'Record and search audit events.' },
+  { name: 'signing-keys', description: "The service's checkpoint signing keys and their rotation (operator)." },
   { name: 'log', description: "The tenant's tamper-evident log: checkpoints, entries, proofs, verification." },
+  {
+    name: 'privacy',
+    description:
+      'Personal data: erasure by crypto-shredding, legal holds, right of access, personal-data paths, exports.',
+  },
+  RETRACED_TAG,
 ];
 
 /** The HTTP API over an AppContext: JSON in, JSON (or problem+json) out, every route in the OpenAPI document. */
 export async function buildHttpServer(ctx: AppContext, options: HttpServerOptions = {}): Promise<FastifyInstance> {
   const now = options.now ?? (() => new Date());
   const app = Fastify({
+    trustProxy: proxyTrust(ctx.config.trustProxy),
     logger: loggerOptions(options.logger),
     bodyLimit: ctx.config.bodyLimit,
     onProtoPoisoning: 'error',
@@ -76,6 +97,7 @@ export async function buildHttpServer(ctx: AppContext, options: HttpServerOption
             scheme: 'bearer',
             description: 'The operator token, or an API key "alk_<id>_<secret>".',
           },
+          retracedToken: RETRACED_SECURITY_SCHEME,
         },
       },
       tags: OPENAPI_TAGS,
@@ -84,7 +106,21 @@ export async function buildHttpServer(ctx: AppContext, options: HttpServerOption
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
   });
-  for (const schema of [PROBLEM_SCHEMA, TENANT_SCHEMA, API_KEY_SCHEMA, STORED_EVENT_SCHEMA]) app.addSchema(schema);
+  for (const schema of [
+    PROBLEM_SCHEMA,
+    TENANT_SCHEMA,
+    API_KEY_SCHEMA,
+    SIGNING_KEY_SCHEMA,
+    STORED_EVENT_SCHEMA,
+    LEGAL_HOLD_SCHEMA,
+  ]) {
+    app.addSchema(schema);
+  }
+  installRateLimits(app, {
+    perKey: ctx.config.rateLimit,
+    authFailuresPerAddress: ctx.config.authFailureLimit,
+    now: () => now().getTime(),
+  });
 
   const recordUse = createLastUsedRecorder(ctx.store, (error) => {
     app.log.warn({ err: error }, 'recording key use failed');
@@ -96,8 +132,11 @@ export async function buildHttpServer(ctx: AppContext, options: HttpServerOption
     now,
   });
   const deps: RouteDeps = { ctx, guard: createGuard(authenticate), validator, now };
-  for (const routes of [healthRoutes, openApiRoutes, tenantRoutes, apiKeyRoutes, eventRoutes, logRoutes]) {
+  for (const routes of [healthRoutes, openApiRoutes, tenantRoutes, apiKeyRoutes, signingKeyRoutes, eventRoutes, logRoutes]) {
     routes(app, deps);
   }
+  for (const routes of [subjectRoutes, legalHoldRoutes, privacySettingsRoutes, exportRoutes]) routes(app, deps);
+  // Retraced's clients send the key as "token=<key>"; only the Retraced routes read that form.
+  retracedRoutes(app, { ...deps, guard: createGuard(retracedAuthenticator(authenticate)) });
   return app;
 }

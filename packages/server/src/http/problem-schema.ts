@@ -44,5 +44,8 @@ export function problemResponses(...statuses: number[]): Record<number, object> 
   );
 }
 
-/** Statuses any route behind a guard can answer with. */
-export const GUARDED = [400, 401, 403, 404, 500] as const;
+/**
+ * Statuses any route behind a guard can answer with; 429 is a key over its rate limit, or a client address over its
+ * budget of failed authentications.
+ */
+export const GUARDED = [400, 401, 403, 404, 429, 500] as const;

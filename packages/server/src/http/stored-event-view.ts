@@ -1,13 +1,15 @@
-import { eventToView, maskEvent, type SealedEvent, type StoredEventView } from '@audit-ledger/core';
+import { eventToView, maskPersonalValues, type SealedEvent, type StoredEventView } from '@audit-ledger/core';
 import type { StoredEvent } from '../store/ledger-store.js';
 
 /**
  * The API form of a stored entry. The leaf is the sealed event's canonical JSON, so parsing it gives back
- * exactly what was hashed; readers without `events:read:pii` get the masked copy.
+ * exactly what was hashed; readers without `events:read:pii` get the masked copy (encrypted values included). It
+ * decrypts nothing: with `personalData` encrypted values stay as stored. Routes that show personal data use
+ * `ctx.privacy.read`, which decrypts with one key lookup per page and honours the tenant's personal-data paths.
  */
 export function storedEventView(entry: StoredEvent, personalData: boolean): StoredEventView {
   const sealed = JSON.parse(entry.leaf) as SealedEvent;
-  return eventToView(personalData ? sealed : maskEvent(sealed), entry.leafHash, entry.chainHash);
+  return eventToView(personalData ? sealed : maskPersonalValues(sealed, []), entry.leafHash, entry.chainHash);
 }
 
 const object = { type: 'object', additionalProperties: true } as const;
@@ -29,12 +31,17 @@ export const STORED_EVENT_SCHEMA = {
     received_at: text,
     occurred_at: text,
     action: text,
-    actor: { ...object, description: 'name and email read "[masked]" without events:read:pii.' },
+    actor: {
+      ...object,
+      description:
+        'name and email read "[masked]" without events:read:pii, and "[erased]" once the data subject was erased.',
+    },
     resource: object,
     outcome: text,
     changed_fields: { type: 'array', items: text },
     context: { ...object, description: 'ip and user_agent read "[masked]" without events:read:pii.' },
     changes: { ...object, description: 'Values read "[masked]" without events:read:pii; keys stay visible.' },
+    subject_id: { type: 'string', description: 'The data subject the producer named (absent: the actor is the subject).' },
     leaf_hash: { type: 'string', description: 'hex SHA-256(0x00 || leaf)' },
     chain_hash: { type: 'string', description: 'hex SHA-256(previous chain_hash || leaf_hash)' },
   },

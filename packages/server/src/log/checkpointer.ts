@@ -4,7 +4,6 @@ import {
   formatCheckpoint,
   frontierRoot,
   nodeIdsOf,
-  signingKeyWithName,
   signNote,
   verifyConsistency,
   type SigningKey,
@@ -13,7 +12,13 @@ import type { CheckpointRecord, LedgerStore } from '../store/ledger-store.js';
 
 export interface CheckpointerOptions {
   store: LedgerStore;
-  signingKey: SigningKey;
+  /**
+   * The keys that sign a checkpoint of the log with this origin, named after it: one, or two while the signing key
+   * rotates (a C2SP note carries one signature line per key).
+   */
+  signersFor(origin: string): readonly SigningKey[];
+  /** Runs before every sweep, so keys rotated by another process sign here within one sweep interval. */
+  refreshKeys?(): Promise<void>;
   originOf(tenant: string): string;
   /** How often logs that grew get a new checkpoint. */
   intervalMs?: number;
@@ -55,11 +60,10 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
       verifyConsistency(latest.size, head.size, proof, latest.rootHash, rootHash);
     }
     const origin = options.originOf(tenant);
-    const note = signNote(formatCheckpoint({ origin, size: head.size, rootHash }), [
-      signingKeyWithName(options.signingKey, origin),
-    ]);
+    const note = signNote(formatCheckpoint({ origin, size: head.size, rootHash }), options.signersFor(origin));
     await store.insertCheckpoint({ tenant, size: head.size, rootHash, note, createdAt: new Date() });
-    // Another process may have stored the same size first; its note is identical (Ed25519 is deterministic).
+    // Another process may have stored the same size first; its note is identical (Ed25519 is deterministic), unless a
+    // rotation of the signing key reached the two processes at different moments: either note verifies.
     return (await store.getCheckpoint(tenant, head.size)) ?? { tenant, size: head.size, rootHash, note, createdAt: new Date() };
   }
 
@@ -100,8 +104,9 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
       }, intervalMs);
       tick.unref();
       const sweepOnce = (): void => {
-        store
-          .tenantsNeedingCheckpoint()
+        (options.refreshKeys?.() ?? Promise.resolve())
+          .catch((error: unknown) => options.onError?.('*', error))
+          .then(() => store.tenantsNeedingCheckpoint())
           .then((tenants) => tenants.forEach((tenant) => dirty.add(tenant)))
           .catch((error: unknown) => options.onError?.('*', error));
       };

@@ -37,7 +37,11 @@ export interface VerifyRemoteLogOptions {
   tenant?: string;
   /** Note text of a checkpoint verified earlier: the log must still contain exactly that tree. */
   trustedCheckpoint?: string;
-  /** The log's verifier key string; fetched from the service when absent (then only as good as the connection). */
+  /**
+   * The log's verifier key string, or several, one per line (after a rotation of the signing key, checkpoints signed
+   * by a retired key verify only with it). Fetched from the service when absent (then only as good as the connection):
+   * GET /v1/log/key answers the current key on the first line and every other published key on the lines after.
+   */
   verifierKey?: string;
   /**
    * Also ask the service to check what it stores (GET /v1/log/verify) and report the failures it admits. Column
@@ -55,7 +59,7 @@ export interface RemoteVerifyReport extends VerifyReport {
   failureCount: number;
   /** The checkpoint's origin, or null when the checkpoint could not be read. */
   origin: string | null;
-  /** The verifier key the checkpoint was checked with. */
+  /** The verifier key whose signature on the current checkpoint was checked (the first given, if none was). */
   verifierKey: string;
   /** The current checkpoint as served (signed note text); keep it to detect a rollback next time. */
   checkpoint: string | null;
@@ -185,28 +189,41 @@ export async function verifyRemoteLog(options: VerifyRemoteLogOptions): Promise<
     }
   }
 
-  const keyText = (options.verifierKey ?? (await (await get('/v1/log/key')).text())).trim();
-  let key: VerifierKey;
-  try {
-    key = parseVerifierKey(keyText);
-  } catch (error) {
-    const whose = options.verifierKey === undefined ? "the service's verifier key" : 'the verifier key';
-    throw new RemoteLogError(`${whose} is not usable: ${describe(error)}`);
+  const keyText = options.verifierKey ?? (await (await get('/v1/log/key')).text());
+  const keys: VerifierKey[] = [];
+  for (const line of keyText.split('\n').map((text) => text.trim()).filter((text) => text !== '')) {
+    try {
+      keys.push(parseVerifierKey(line));
+    } catch (error) {
+      const whose = options.verifierKey === undefined ? "the service's verifier key" : 'the verifier key';
+      throw new RemoteLogError(`${whose} ${line} is not usable: ${describe(error)}`);
+    }
   }
+  const [firstKey] = keys;
+  if (firstKey === undefined) {
+    throw new RemoteLogError(options.verifierKey === undefined ? 'the service published no verifier key' : 'no verifier key given');
+  }
+  let usedKey: VerifierKey = firstKey;
   const report = (fields: Partial<RemoteVerifyReport> & { size: number; checked: number }): RemoteVerifyReport => ({
     ok: failures.count === 0,
     failures: failures.list(),
     failureCount: failures.count,
     origin: null,
-    verifierKey: formatVerifierKey(key),
+    verifierKey: formatVerifierKey(usedKey),
     checkpoint: null,
     rootHash: null,
     chainHash: null,
     ...fields,
   });
 
-  /** A checkpoint note opened with the key, or why it cannot be trusted and the size it claims (0 if none). */
-  function openCheckpoint(note: string): Checkpoint | { reason: string; label: string; claimedSize: number } {
+  /**
+   * A checkpoint note opened with the keys (any one signature of a key named after the origin is enough; a failing
+   * signature of a known key rejects it), and the key that verified it; or why it cannot be trusted and the size it
+   * claims (0 if none).
+   */
+  function openCheckpoint(
+    note: string,
+  ): (Checkpoint & { key: VerifierKey }) | { reason: string; label: string; claimedSize: number } {
     let claimedSize = 0;
     try {
       claimedSize = parseCheckpoint(parseUnverifiedNote(note).text).size;
@@ -215,11 +232,15 @@ export async function verifyRemoteLog(options: VerifyRemoteLogOptions): Promise<
     }
     const label = claimedSize > 0 ? `checkpoint at size ${claimedSize}` : 'checkpoint';
     try {
-      const checkpoint = parseCheckpoint(openNote(note, [key]).text);
-      if (checkpoint.origin !== key.name) {
-        return { label, claimedSize, reason: `the verifier key is named ${key.name}, but the origin is ${checkpoint.origin}` };
+      const opened = openNote(note, keys);
+      const checkpoint = parseCheckpoint(opened.text);
+      const signer = opened.signatures.find((signature) => signature.verified && signature.name === checkpoint.origin);
+      const key = signer && keys.find((candidate) => candidate.name === signer.name && equalBytes(candidate.keyId, signer.keyId));
+      if (key === undefined) {
+        const names = [...new Set(keys.map((candidate) => candidate.name))].join(', ');
+        return { label, claimedSize, reason: `the verifier key is named ${names}, but the origin is ${checkpoint.origin}` };
       }
-      return checkpoint;
+      return { ...checkpoint, key };
     } catch (error) {
       const invalid = error instanceof NoteError && error.code !== 'malformed';
       return { label, claimedSize, reason: invalid ? `signature invalid (${describe(error)})` : describe(error) };
@@ -233,13 +254,16 @@ export async function verifyRemoteLog(options: VerifyRemoteLogOptions): Promise<
     return report({ size: current.claimedSize, checked: 0 });
   }
   const size = current.size;
+  usedKey = current.key;
 
   let trusted: Checkpoint | null = null;
   if (options.trustedCheckpoint !== undefined) {
     const opened = openCheckpoint(options.trustedCheckpoint);
-    // Opened with the same key, whose name both origins must equal: it is a checkpoint of this very log.
+    // Signed by a published key (a retired one, perhaps) named after the very same origin: a checkpoint of this log.
     if ('reason' in opened) fail(Math.max(opened.claimedSize - 1, 0), `trusted ${opened.label}: ${opened.reason}`);
-    else if (opened.size > size) {
+    else if (opened.origin !== current.origin) {
+      fail(0, `trusted checkpoint is of another log (${opened.origin}, not ${current.origin})`);
+    } else if (opened.size > size) {
       fail(size, `log was rolled back: trusted checkpoint has size ${opened.size}, log now ${size}`);
     } else {
       trusted = opened;

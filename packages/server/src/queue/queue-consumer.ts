@@ -2,12 +2,18 @@ import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsM
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventInput } from '@audit-ledger/core';
 import type { IngestAck } from '../app-context.js';
+import { hintFromWire, type SealingHint } from '../privacy/sealing-hint.js';
 import { isPermanentFailure, redeliveryDelayMs } from './failure-policy.js';
 import { decodeQueuedRequest, REPLY_TO_HEADER, type QueuedRequest } from './queued-request.js';
 import { ensureQueueStream, ensureSequencerConsumer, type QueueTopology } from './queue-topology.js';
 import { encodeSequencingReply, replyForError, type SequencingReply } from './sequencing-reply.js';
 
-export type SubmitEvents = (tenant: string, events: readonly EventInput[]) => Promise<IngestAck[]>;
+/** Sequences one request; `sealing` is present when its personal data was encrypted before queuing. */
+export type SubmitEvents = (
+  tenant: string,
+  events: readonly EventInput[],
+  sealing?: readonly SealingHint[],
+) => Promise<IngestAck[]>;
 export type QueueErrorReporter = (message: string, error: unknown) => void;
 
 export interface QueueConsumerOptions {
@@ -80,8 +86,10 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
 
   async function handle(message: JsMsg): Promise<void> {
     let request: QueuedRequest;
+    let sealing: SealingHint[] | undefined;
     try {
       request = await decodeQueuedRequest(message.data, message.headers);
+      sealing = request.sealing?.map(hintFromWire);
     } catch (error) {
       settle(() => message.term('undecodable'), 'term');
       report(`dropped undecodable message ${message.seq} on ${message.subject}`, error);
@@ -91,7 +99,7 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
     const first = request.events[0]?.id ?? 'none';
     const described = `tenant ${request.tenant}, ${request.events.length} event(s) from ${first}`;
     try {
-      const acks = await submit(request.tenant, request.events);
+      const acks = await submit(request.tenant, request.events, sealing);
       settle(() => message.ack(), 'ack');
       reply(message, { ok: true, acks });
     } catch (error) {

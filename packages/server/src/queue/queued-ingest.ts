@@ -4,6 +4,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { newEventId, TENANT_PATTERN, type EventInput } from '@audit-ledger/core';
 import type { IngestAck } from '../app-context.js';
 import { LedgerError } from '../errors.js';
+import type { ProtectEvents } from '../privacy/event-protector.js';
+import { hintFromWire, hintToWire } from '../privacy/sealing-hint.js';
 import { startQueueConsumer, type QueueErrorReporter, type SubmitEvents } from './queue-consumer.js';
 import { ensureQueueStream, ensureSequencerConsumer, type QueueTopology } from './queue-topology.js';
 import { encodeQueuedRequest, REPLY_TO_HEADER, type QueuedRequest } from './queued-request.js';
@@ -38,6 +40,11 @@ export interface QueuedIngestOptions {
   natsUrl: string;
   /** Sequences one request (all-or-nothing) and resolves once it is durable; must be idempotent by event id. */
   submit: SubmitEvents;
+  /**
+   * Encrypts the personal data of a request before it is published, so the stream never holds it in clear. Absent:
+   * events are queued as sent (and protected when they are sequenced).
+   */
+  protect?: ProtectEvents;
   streamName?: string;
   /** Requests are published on `<prefix>.<tenant>`; replies to waiters on `<prefix>-acks.<uuid>`. */
   subjectPrefix?: string;
@@ -103,6 +110,7 @@ export async function createQueuedIngest(options: QueuedIngestOptions): Promise<
       js,
       subjectPrefix,
       submit: options.submit,
+      protect: options.protect ?? null,
       waitTimeoutMs: options.waitTimeoutMs ?? QUEUE_DEFAULTS.waitTimeoutMs,
       onError,
       stopConsumer: consumer.stop,
@@ -118,6 +126,7 @@ interface PublisherDeps {
   js: JetStreamClient;
   subjectPrefix: string;
   submit: SubmitEvents;
+  protect: ProtectEvents | null;
   waitTimeoutMs: number;
   onError: QueueErrorReporter;
   stopConsumer(): Promise<void>;
@@ -127,11 +136,19 @@ function publisherSide(deps: PublisherDeps): QueuedIngest {
   const { nc, js, subjectPrefix, submit, onError } = deps;
   let closing: Promise<void> | null = null;
 
-  function prepare(tenant: string, events: readonly EventInput[]): QueuedRequest {
+  async function prepare(tenant: string, events: readonly EventInput[]): Promise<QueuedRequest> {
     if (closing !== null) throw new LedgerError('UNAVAILABLE', 'the ingest queue is shutting down');
     // The tenant is a subject token: a dot or a wildcard in it would route the request elsewhere.
     if (!TENANT.test(tenant)) throw new LedgerError('BAD_REQUEST', `invalid tenant id "${tenant}"`);
-    return { tenant, events: events.map((event) => ({ ...event, id: event.id ?? newEventId() })) };
+    const withIds = events.map((event) => ({ ...event, id: event.id ?? newEventId() }));
+    if (deps.protect === null) return { tenant, events: withIds };
+    const protectedRequest = await deps.protect(tenant, withIds);
+    return { tenant, events: protectedRequest.events, sealing: protectedRequest.sealing.map(hintToWire) };
+  }
+
+  /** Sequences a request directly, with its hints when its personal data is already encrypted. */
+  function submitDirectly(request: QueuedRequest): ReturnType<SubmitEvents> {
+    return submit(request.tenant, request.events, request.sealing?.map(hintFromWire));
   }
 
   async function publish(request: QueuedRequest, replyTo: string | null): Promise<PublishOutcome> {
@@ -153,16 +170,16 @@ function publisherSide(deps: PublisherDeps): QueuedIngest {
 
   return {
     async enqueue(tenant, events) {
-      const request = prepare(tenant, events);
+      const request = await prepare(tenant, events);
       if (request.events.length === 0) return [];
       // A request too large for one message is written directly: splitting it would break all-or-nothing, and
       // refusing it would reject in queued mode what the direct path accepts.
-      if ((await publish(request, null)) === 'too-large') await submit(tenant, request.events);
+      if ((await publish(request, null)) === 'too-large') await submitDirectly(request);
       return idsOf(request).map((id) => ({ id, status: 'queued' }));
     },
 
     async enqueueAndWait(tenant, events, timeoutMs = deps.waitTimeoutMs) {
-      const request = prepare(tenant, events);
+      const request = await prepare(tenant, events);
       if (request.events.length === 0) return [];
       const waiter = openReplyWaiter(nc, `${subjectPrefix}-acks.${randomUUID()}`, timeoutMs);
       let outcome: PublishOutcome;
@@ -176,7 +193,7 @@ function publisherSide(deps: PublisherDeps): QueuedIngest {
       waiter.cancel();
       // A duplicate publish was dropped together with this waiter's reply subject, so no reply will come; the
       // sequencer is idempotent by id, so asking it directly returns the acks the queued copy gets (or its conflict).
-      return submit(tenant, request.events);
+      return submitDirectly(request);
     },
 
     close() {

@@ -2,12 +2,18 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import type { EventInput } from '@audit-ledger/core';
+import type { WireSealingHint } from '../privacy/sealing-hint.js';
 
 /** One ingest request as it travels through the stream: sequenced as a whole, never split. */
 export interface QueuedRequest {
   tenant: string;
   /** Every event already carries its final id, so a redelivered message is a retry, not a new request. */
   events: Array<EventInput & { id: string }>;
+  /**
+   * One per event when the personal data was encrypted before queuing (so the stream never holds it in clear): what
+   * the sequencer needs from the plaintext. Absent: the events are as the producer sent them.
+   */
+  sealing?: WireSealingHint[];
 }
 
 export interface EncodedRequest {
@@ -50,7 +56,10 @@ export async function decodeQueuedRequest(data: Uint8Array, headers: MsgHdrs | u
 
 function isQueuedRequest(value: unknown): value is QueuedRequest {
   if (typeof value !== 'object' || value === null) return false;
-  const { tenant, events } = value as Record<string, unknown>;
+  const { tenant, events, sealing } = value as Record<string, unknown>;
+  if (sealing !== undefined && !(Array.isArray(sealing) && Array.isArray(events) && sealing.length === events.length)) {
+    return false;
+  }
   return typeof tenant === 'string' && Array.isArray(events) && events.every(hasId);
 }
 

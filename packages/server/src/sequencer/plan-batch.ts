@@ -94,6 +94,7 @@ export function planBatch(
         chainHash: chain,
         requestHash: event.requestHash,
         searchText: event.template.searchText,
+        subjectId: draft.subject_id ?? null,
       });
       assigned.set(event.id, { seq: size, leafHash, requestHash: event.requestHash });
       acks.push({ id: event.id, seq: size, leafHash: toHex(leafHash) });

@@ -1,6 +1,7 @@
 import { newEventId, sealingTemplate, type EventInput } from '@audit-ledger/core';
 import type { IngestAck } from '../app-context.js';
 import { LedgerError } from '../errors.js';
+import type { SealingHint } from '../privacy/sealing-hint.js';
 import type { LedgerStore } from '../store/ledger-store.js';
 import { planBatch, type PreparedEvent, type RequestOutcome } from './plan-batch.js';
 import { TenantQueue, type QueuedRequest } from './tenant-queue.js';
@@ -15,8 +16,11 @@ export interface SequencerOptions {
 }
 
 export interface Sequencer {
-  /** Resolves once every event is durable in the tenant's log; all-or-nothing per call. */
-  submit(tenant: string, events: readonly EventInput[]): Promise<IngestAck[]>;
+  /**
+   * Resolves once every event is durable in the tenant's log; all-or-nothing per call. `sealing` (one per event)
+   * carries what was derived from the plaintext before personal data was encrypted (see SealingHint).
+   */
+  submit(tenant: string, events: readonly EventInput[], sealing?: readonly SealingHint[]): Promise<IngestAck[]>;
   /** Waits for every submitted request to finish. */
   drain(): Promise<void>;
 }
@@ -73,17 +77,18 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   }
 
   return {
-    submit(tenant, events) {
+    submit(tenant, events, sealing) {
       // Everything that does not depend on the log's position happens here, outside the log lock.
-      const prepared = events.map((input): SubmittedEvent => {
+      const prepared = events.map((input, i): SubmittedEvent => {
         const id = input.id ?? newEventId();
-        const template = sealingTemplate(input, { tenant, id });
+        const hint = sealing?.[i] ?? {};
+        const template = sealingTemplate(input, { tenant, id }, hint);
         return {
           id,
-          requestHash: template.fingerprint,
+          requestHash: hint.fingerprint ?? template.fingerprint,
           template,
           occurredAt: input.occurred_at === undefined ? null : new Date(input.occurred_at),
-          chosenByProducer: input.id !== undefined,
+          chosenByProducer: input.id !== undefined && hint.idGenerated !== true,
         };
       });
       return queueOf(tenant).submit(prepared);

@@ -11,4 +11,6 @@ export const ADVISORY_LOCK = {
   PARTITIONS: 0x414c_0002,
   /** (TENANT_LOG, hashtext(tenant)): the single writer of a tenant's log. */
   TENANT_LOG: 0x414c_0003,
+  /** (TENANT_PRIVACY, hashtext(tenant)): erasures and legal holds of a tenant, so a hold cannot slip past an erasure. */
+  TENANT_PRIVACY: 0x414c_0010,
 } as const;

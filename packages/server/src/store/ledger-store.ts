@@ -6,6 +6,8 @@
  * DELETE and TRUNCATE, and ledger writes run under the least-privilege role `audit_ledger_writer`.
  */
 
+import type { PrivacyStore } from './operations/privacy-records.js';
+
 export interface TenantRecord {
   id: string;
   name: string;
@@ -27,7 +29,41 @@ export interface ApiKeyRecord {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  /** Requests per minute for this key, overriding the service default (0 = unlimited); absent: the default. */
+  rateLimit?: number;
+  /** The key a rotation issued in this one's place; absent until then. */
+  replacedBy?: string;
 }
+
+export type SigningKeyState = 'current' | 'next' | 'retired';
+
+/** One Ed25519 checkpoint signing key of the service (see migrations/004_key_lifecycle.sql). */
+export interface SigningKeyRecord {
+  /** hex of the first 8 bytes of SHA-256(public key). */
+  id: string;
+  publicKey: Uint8Array;
+  /** The C2SP signer key string; null once retired, and for a key given in AUDIT_LEDGER_SIGNING_KEY. */
+  privateKey: string | null;
+  state: SigningKeyState;
+  createdAt: Date;
+  activatedAt: Date | null;
+  retiredAt: Date | null;
+}
+
+/** A signing key being added: everything but its state and life times. */
+export type NewSigningKey = Pick<SigningKeyRecord, 'id' | 'publicKey' | 'privateKey'>;
+
+export type BeginRotationResult = {
+  outcome: 'started' | 'in-progress' | 'external' | 'no-current';
+  ring: SigningKeyRecord[];
+};
+export type CompleteRotationResult = { outcome: 'completed' | 'not-rotating'; ring: SigningKeyRecord[] };
+
+/** What rotating an API key found: the new key is stored only on 'rotated'. */
+export type ApiKeyRotation =
+  | { outcome: 'rotated'; old: ApiKeyRecord }
+  | { outcome: 'not-found' }
+  | { outcome: 'revoked' | 'expired' | 'already-rotated'; old: ApiKeyRecord };
 
 /** The state of a tenant's log after its latest committed batch. */
 export interface LogHead {
@@ -60,6 +96,8 @@ export interface EventRow {
   requestHash: Uint8Array;
   /** Words for full-text search (no personal data). */
   searchText: string;
+  /** The sealed event's `subject_id`: the data subject the producer named, or null (the subject is then the actor). */
+  subjectId?: string | null;
 }
 
 export interface MerkleNode {
@@ -145,6 +183,8 @@ export interface EntryColumns {
   resourceType: string;
   resourceId: string;
   outcome: string;
+  /** Column copy of the sealed subject_id (null when the sealed event has none). */
+  subjectId?: string | null;
   leaf: string;
   leafHash: Uint8Array;
   chainHash: Uint8Array;
@@ -187,6 +227,27 @@ export interface LedgerStore {
   /** Marks the key revoked; false when no such unrevoked key exists for that tenant (null = platform keys). */
   revokeApiKey(tenantId: string | null, id: string, at: Date): Promise<boolean>;
   touchApiKey(id: string, at: Date): Promise<void>;
+  /**
+   * In one transaction: stores `replacement` and lets the old key (of that tenant; null = platform keys) work only
+   * until `oldKeyUntil` (never later than it would have), marking it replaced. A revoked, expired or already
+   * rotated key is left alone.
+   */
+  rotateApiKey(
+    tenantId: string | null,
+    id: string,
+    replacement: ApiKeyRecord,
+    oldKeyUntil: Date,
+    at: Date,
+  ): Promise<ApiKeyRotation>;
+
+  /** The checkpoint signing keys: current, next (during a rotation), retired (newest first). */
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Makes the key current unless there is one; deletes the legacy service_settings row holding a key. */
+  installSigningKey(key: NewSigningKey, at: Date, legacySetting: string): Promise<SigningKeyRecord[]>;
+  /** Makes a key kept outside the database current, retiring any other current or next key. */
+  adoptExternalSigningKey(key: Omit<NewSigningKey, 'privateKey'>, at: Date): Promise<SigningKeyRecord[]>;
+  beginSigningKeyRotation(key: NewSigningKey, at: Date): Promise<BeginRotationResult>;
+  completeSigningKeyRotation(at: Date): Promise<CompleteRotationResult>;
 
   /**
    * Runs fn in a transaction holding the tenant's log lock (a PostgreSQL advisory transaction lock), so only one
@@ -227,4 +288,7 @@ export interface LedgerStore {
   countEventsOutside(tenant: string, start: number, end: number): Promise<number>;
   /** Every head row as recorded, smallest size first (the last one is the current head), for verification. */
   listHeads(tenant: string): Promise<LogHead[]>;
+
+  /** Data keys, legal holds, personal-data paths, and the reads the right of access and exports need. */
+  readonly privacy: PrivacyStore;
 }

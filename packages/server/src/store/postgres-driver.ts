@@ -10,6 +10,11 @@ const INT8_ARRAY_OID = 1016;
 export interface PostgresDriverOptions {
   /** Most connections the pool opens (default 10). */
   max?: number;
+  /**
+   * A statement every new connection runs before anything else (session settings). Only for a pool whose connections
+   * serve one purpose for their whole life, such as a verification worker's, which reads one tenant.
+   */
+  session?: { text: string; params: readonly unknown[] };
 }
 
 // The parsers are given to this pool only: changing pg's global type registry would change every other pool in the
@@ -67,6 +72,17 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
   // An idle connection that breaks (server restart, network) is dropped by the pool and the next query opens a new
   // one; without a listener the 'error' event would crash the process instead.
   pool.on('error', () => {});
+  const { session } = options;
+  if (session !== undefined) {
+    // Queued from the connect event, so it reaches the server before the first query of whoever asked for the
+    // connection. Should it fail, the connection is closed rather than used without its settings: the queries
+    // queued behind it fail instead.
+    pool.on('connect', (client) => {
+      client.query(session.text, [...session.params]).catch(() => {
+        void client.end().catch(() => {});
+      });
+    });
+  }
   const poolExecutor = executorOf(pool);
 
   return {

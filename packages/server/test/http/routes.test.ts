@@ -126,6 +126,7 @@ describe('API keys', () => {
       scopes: ['events:write', 'log:read'],
       created_at: expect.any(String),
       expires_at: null,
+      rate_limit: null,
     });
     expect(key['key']).toContain(key['id'] as string);
 
@@ -141,6 +142,8 @@ describe('API keys', () => {
       expires_at: null,
       revoked_at: null,
       last_used_at: null,
+      rate_limit: null,
+      replaced_by: null,
     });
     expect(listed.body).not.toContain((key['key'] as string).slice(21));
   });
@@ -289,7 +292,15 @@ describe('events', () => {
       expect(response.statusCode, response.body).toBe(200);
       return response.json<{ events: { action: string }[] }>().events.map((e) => e.action);
     };
-    expect(await actions('')).toEqual(['user.logout', 'document.update', 'user.mfa.enable', 'user.login']);
+    // The two keys' creation is recorded in the tenant's own log too (audit.key.created), before the events.
+    expect(await actions('')).toEqual([
+      'user.logout',
+      'document.update',
+      'user.mfa.enable',
+      'user.login',
+      'audit.key.created',
+      'audit.key.created',
+    ]);
     expect(await actions('actor_id=alice')).toEqual(['user.mfa.enable', 'user.login']);
     expect(await actions('action=user.login')).toEqual(['user.login']);
     expect(await actions('action=user.*')).toEqual(['user.logout', 'user.mfa.enable', 'user.login']);
@@ -297,7 +308,13 @@ describe('events', () => {
     expect(await actions('resource_id=s2')).toEqual(['user.logout']);
     expect(await actions('outcome=failure')).toEqual(['user.login']);
     expect(await actions('from=2024-01-02T10:00:00Z&to=2024-01-04T10:00:00Z')).toEqual(['document.update', 'user.mfa.enable']);
-    expect(await actions('from=2024-01-02T12:00:00%2B02:00')).toEqual(['user.logout', 'document.update', 'user.mfa.enable']);
+    expect(await actions('from=2024-01-02T12:00:00%2B02:00')).toEqual([
+      'user.logout',
+      'document.update',
+      'user.mfa.enable',
+      'audit.key.created',
+      'audit.key.created',
+    ]);
     expect(await actions('q=invoice')).toEqual(['document.update']);
     expect(await actions('actor_id=bob&outcome=denied')).toEqual(['user.logout']);
   });

@@ -83,6 +83,7 @@ export function eventRow(tenant: string, seq: number, previousChain: Uint8Array,
     chainHash: chainHashOf(previousChain, leafHash),
     requestHash: randomBytes(32),
     searchText: shape.searchText ?? '',
+    subjectId: null,
   };
 }
 

@@ -16,7 +16,7 @@ import { GUARDED, problemResponses } from '../problem-schema.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
 import { schemaInstant } from '../schema-instant.js';
-import { storedEventView } from '../stored-event-view.js';
+import { filterOf, recordRead } from '../../privacy/read-audit.js';
 
 const MAX_PAGE = 1000;
 // events:read:pii is events:read with personal data in clear, so either scope reads.
@@ -185,7 +185,10 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
       schema: {
         tags: ['events'],
         summary: 'Search events, newest first',
-        description: 'Personal data is masked unless the key has events:read:pii.',
+        description:
+          'Personal data is masked unless the key has events:read:pii; then it is decrypted, and the read is recorded ' +
+          'in the tenant\'s log (audit.events.read) before the answer is sent. Values whose key was destroyed read ' +
+          '"[erased]".',
         security: BEARER_SECURITY,
         querystring: LIST_QUERY,
         response: {
@@ -221,9 +224,19 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
       const rows = await store.queryEvents(tenant, filter);
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
-      const personalData = key.scopes.includes('events:read:pii');
+      const read = await ctx.privacy.read(tenant, page, key.scopes.includes('events:read:pii'));
+      if (read.revealed) {
+        await recordRead(ctx, key, tenant, {
+          action: 'audit.events.read',
+          resource: { type: 'events', id: tenant },
+          filter: filterOf(query, ['tenant']),
+          count: read.events.length,
+          dataKeyIds: read.dataKeyIds,
+          requestId: request.id,
+        });
+      }
       return {
-        events: page.map((row) => storedEventView(row, personalData)),
+        events: read.events,
         next_cursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.seq, fingerprint) : null,
       };
     },
@@ -249,7 +262,18 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
       // Ids are UUIDs, so any other text names no event: the same 404 as an unknown id.
       const entry = uuid.test(id) ? await store.getEventById(tenant, id.toLowerCase()) : null;
       if (entry === null) throw new LedgerError('NOT_FOUND', `event "${id}" not found`);
-      return storedEventView(entry, key.scopes.includes('events:read:pii'));
+      const read = await ctx.privacy.read(tenant, [entry], key.scopes.includes('events:read:pii'));
+      if (read.revealed) {
+        await recordRead(ctx, key, tenant, {
+          action: 'audit.events.read',
+          resource: { type: 'event', id: entry.id },
+          filter: { id: entry.id },
+          count: 1,
+          dataKeyIds: read.dataKeyIds,
+          requestId: request.id,
+        });
+      }
+      return read.events[0];
     },
   );
 }

@@ -73,13 +73,17 @@ export function logRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void
       onRequest,
       schema: {
         tags: ['log'],
-        summary: "The log's verifier key (name+hex8+base64)",
+        summary: "The log's verifier keys (name+hex8+base64), the current one on the first line",
+        description:
+          'The first line is the key of the current signing key, as always. Further lines, one key each, follow ' +
+          'when the signing key has been rotated: the next key during a rotation, then retired keys (newest first), ' +
+          'so checkpoints signed by any of them can be verified.',
         security: BEARER_SECURITY,
         querystring: TENANT_ONLY_QUERY,
-        response: textResponse('The C2SP verifier key.'),
+        response: textResponse('C2SP verifier keys, one per line, the current one first.'),
       },
     },
-    async (request, reply) => reply.type(TEXT_PLAIN).send(ctx.verifierKey(await tenantOf(request))),
+    async (request, reply) => reply.type(TEXT_PLAIN).send(ctx.verifierKeys(await tenantOf(request)).join('\n')),
   );
 
   app.get<{ Querystring: { tenant?: string; start: number; end: number } }>(

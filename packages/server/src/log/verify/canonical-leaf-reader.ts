@@ -12,10 +12,11 @@ export const SealedField = {
   actorId: 7,
   resourceType: 8,
   resourceId: 9,
+  subjectId: 10,
 } as const;
 export type SealedField = (typeof SealedField)[keyof typeof SealedField];
 
-const FIELD_COUNT = 10;
+const FIELD_COUNT = 11;
 
 const ABSENT = 0;
 /** A string without escapes: its value is the text between the quotes. */
@@ -88,6 +89,11 @@ export class CanonicalLeafReader {
     if (kind === PLAIN_STRING) return end - start - 2 === value.length && this.text.startsWith(value, start + 1);
     if (kind === ESCAPED_STRING) return JSON.parse(this.text.slice(start, end)) === value;
     return false;
+  }
+
+  /** Like holds, where null means the field must be absent (an optional sealed field the column copies as NULL). */
+  holdsOptional(field: SealedField, value: string | null): boolean {
+    return value === null ? this.kinds[field] === ABSENT : this.holds(field, value);
   }
 
   /** Whether the seq read last is the number `value`. */
@@ -304,6 +310,8 @@ export class CanonicalLeafReader {
           return this.keyIs(start, length, 'outcome') ? SealedField.outcome : -1;
         case 8:
           return this.keyIs(start, length, 'resource') ? CHILD_ROLE + RESOURCE : -1;
+        case 10:
+          return this.keyIs(start, length, 'subject_id') ? SealedField.subjectId : -1;
         case 11:
           if (this.keyIs(start, length, 'received_at')) return SealedField.receivedAt;
           return this.keyIs(start, length, 'occurred_at') ? SealedField.occurredAt : -1;

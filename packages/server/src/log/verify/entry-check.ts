@@ -26,6 +26,7 @@ function differingColumns(entry: EntryColumns, tenant: string, event: Record<str
   if (field(event.resource, 'type') !== entry.resourceType) differing.push('resource_type');
   if (field(event.resource, 'id') !== entry.resourceId) differing.push('resource_id');
   if (event.outcome !== entry.outcome) differing.push('outcome');
+  if ((event.subject_id ?? null) !== (entry.subjectId ?? null)) differing.push('subject_id');
   return differing;
 }
 
@@ -69,6 +70,7 @@ export class EntryChecker {
       leaf.holds(SealedField.resourceType, entry.resourceType) &&
       leaf.holds(SealedField.resourceId, entry.resourceId) &&
       leaf.holds(SealedField.outcome, entry.outcome) &&
+      leaf.holdsOptional(SealedField.subjectId, entry.subjectId ?? null) &&
       leaf.instant(SealedField.receivedAt) === entry.receivedAtMs &&
       leaf.instant(SealedField.occurredAt) === entry.occurredAtMs
     ) {

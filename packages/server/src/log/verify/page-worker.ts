@@ -1,6 +1,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { scanEntryColumns } from '../../store/operations/verification-scans.js';
 import { createPostgresDriver } from '../../store/postgres-driver.js';
+import { dedicatedReaderSession } from '../../store/tenant-scope.js';
 import { checkPage, transferablesOf } from './checked-page.js';
 import { EntryChecker } from './entry-check.js';
 import type { PageReply, PageRequest, PageWorkerSetup } from './page-messages.js';
@@ -17,7 +18,8 @@ const port = portToParent();
 const setup = workerData as PageWorkerSetup;
 // One connection: a second request queues behind the first and is sent as soon as the first page has arrived, so the
 // server produces it while this thread checks the first.
-const driver = createPostgresDriver(setup.connectionString, { max: 1 });
+// The connection is scoped to the tenant for its whole life (row-level security), like every read of the store.
+const driver = createPostgresDriver(setup.connectionString, { max: 1, session: dedicatedReaderSession(setup.tenant) });
 const checker = new EntryChecker(setup.tenant);
 
 async function answer(id: number, start: number, end: number): Promise<void> {

@@ -9,13 +9,14 @@ import { HASH_BYTES } from './rows.js';
 // rows, so 1000 events cost one round trip and one plan. search is derived here so the words never need storing.
 const INSERT_EVENTS = `
   INSERT INTO events (tenant_id, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
-                      outcome, leaf, leaf_hash, chain_hash, request_hash, search)
+                      outcome, leaf, leaf_hash, chain_hash, request_hash, search, subject_id)
   SELECT $1, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
-         outcome, leaf, leaf_hash, chain_hash, request_hash, to_tsvector('simple', search_text)
+         outcome, leaf, leaf_hash, chain_hash, request_hash, to_tsvector('simple', search_text), subject_id
     FROM unnest($2::int8[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
-                $9::text[], $10::text[], $11::text[], $12::bytea[], $13::bytea[], $14::bytea[], $15::text[])
+                $9::text[], $10::text[], $11::text[], $12::bytea[], $13::bytea[], $14::bytea[], $15::text[],
+                $16::text[])
       AS batch(seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
-               outcome, leaf, leaf_hash, chain_hash, request_hash, search_text)`;
+               outcome, leaf, leaf_hash, chain_hash, request_hash, search_text, subject_id)`;
 
 const INSERT_NODES = `
   INSERT INTO merkle_nodes (tenant_id, level, idx, hash)
@@ -65,6 +66,7 @@ function eventColumns(tenant: string, events: readonly EventRow[]): unknown[] {
     events.map((e) => e.chainHash),
     events.map((e) => e.requestHash),
     events.map((e) => e.searchText),
+    events.map((e) => e.subjectId ?? null),
   ];
 }
 

@@ -1,7 +1,7 @@
 import { equalBytes } from '@audit-ledger/core';
 import type { CheckpointRecord } from '../ledger-store.js';
 import type { SqlDriver, SqlExecutor } from '../sql-driver.js';
-import type { WriterRole } from '../writer-role.js';
+import type { TenantScope } from '../tenant-scope.js';
 import { CHECKPOINT_COLUMNS, toCheckpoint, type CheckpointRow } from './rows.js';
 
 /**
@@ -11,11 +11,11 @@ import { CHECKPOINT_COLUMNS, toCheckpoint, type CheckpointRow } from './rows.js'
  */
 export async function insertCheckpoint(
   driver: SqlDriver,
-  role: WriterRole,
+  scope: TenantScope,
   checkpoint: CheckpointRecord,
 ): Promise<void> {
   await driver.transaction(async (tx) => {
-    await role.assume(tx);
+    await scope.enterWriter(tx, checkpoint.tenant);
     const inserted = await tx.query(
       `INSERT INTO checkpoints (${CHECKPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (tenant_id, size) DO NOTHING`,
@@ -56,7 +56,8 @@ export async function listCheckpoints(db: SqlExecutor, tenant: string): Promise<
 }
 
 /**
- * Two backward index probes per tenant (newest head, newest checkpoint), each reading one entry of a primary key.
+ * Runs as the connecting user, across tenants (it is how the checkpointer finds the logs to sign), which is why it
+ * returns tenant ids only. Two backward index probes per tenant (newest head, newest checkpoint), each reading one entry of a primary key.
  * Every log has a tenants row (log_heads references it), so starting from tenants misses none.
  */
 export async function tenantsNeedingCheckpoint(db: SqlExecutor): Promise<string[]> {

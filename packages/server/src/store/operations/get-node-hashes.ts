@@ -48,10 +48,9 @@ export async function getNodeHashes(db: SqlExecutor, tenant: string, nodes: read
       else interior.set(keyOf(source.level, index), { level: source.level, index });
     }
   }
-  const [leaves, stored] = await Promise.all([
-    readLeafHashes(db, tenant, [...leafSeqs]),
-    readStoredNodes(db, tenant, [...interior.values()]),
-  ]);
+  // One after the other: the store runs them in one tenant-scoped transaction, on one connection.
+  const leaves = await readLeafHashes(db, tenant, [...leafSeqs]);
+  const stored = await readStoredNodes(db, tenant, [...interior.values()]);
   return sources.map((source, i) => {
     const run: Uint8Array[] = [];
     for (let index = source.start; index < source.end; index++) {

@@ -36,10 +36,12 @@ export interface ApiKeyRow {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  rate_limit: number | null;
+  replaced_by: string | null;
 }
 
 export const API_KEY_COLUMNS =
-  'id, tenant_id, name, scopes, secret_hash, created_at, expires_at, revoked_at, last_used_at';
+  'id, tenant_id, name, scopes, secret_hash, created_at, expires_at, revoked_at, last_used_at, rate_limit, replaced_by';
 
 export function toApiKey(row: ApiKeyRow): ApiKeyRecord {
   return {
@@ -53,6 +55,8 @@ export function toApiKey(row: ApiKeyRow): ApiKeyRecord {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
+    ...(row.rate_limit !== null ? { rateLimit: row.rate_limit } : {}),
+    ...(row.replaced_by !== null ? { replacedBy: row.replaced_by } : {}),
   };
 }
 
@@ -115,11 +119,12 @@ export interface EventColumnsRow extends StoredEventRow {
   outcome: string;
   request_hash: Uint8Array;
   search: string;
+  subject_id: string | null;
 }
 
 export const EVENT_COLUMNS =
   'tenant_id, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id, outcome, ' +
-  'leaf, leaf_hash, chain_hash, request_hash, search::text AS search';
+  'leaf, leaf_hash, chain_hash, request_hash, search::text AS search, subject_id';
 
 export function toStoredEventColumns(row: EventColumnsRow): StoredEventColumns {
   return {
@@ -138,6 +143,7 @@ export function toStoredEventColumns(row: EventColumnsRow): StoredEventColumns {
     chainHash: row.chain_hash,
     requestHash: row.request_hash,
     search: row.search,
+    subjectId: row.subject_id,
   };
 }
 

@@ -34,6 +34,7 @@ const ENTRY_COLUMNS =
   'floor(extract(epoch FROM received_at) * 1000)::float8 AS "receivedAtMs", ' +
   'floor(extract(epoch FROM occurred_at) * 1000)::float8 AS "occurredAtMs", ' +
   'action, actor_id AS "actorId", resource_type AS "resourceType", resource_id AS "resourceId", outcome, ' +
+  'subject_id AS "subjectId", ' +
   'leaf, leaf_hash AS "leafHash", chain_hash AS "chainHash"';
 
 export async function scanEntryColumns(

@@ -1,7 +1,6 @@
-import { ADVISORY_LOCK } from '../advisory-locks.js';
 import type { LogWriter } from '../ledger-store.js';
 import type { SqlDriver } from '../sql-driver.js';
-import type { WriterRole } from '../writer-role.js';
+import type { TenantScope } from '../tenant-scope.js';
 import { appendBatch } from './append-batch.js';
 import { findExisting } from './find-existing.js';
 import { readHead } from './read-head.js';
@@ -10,17 +9,17 @@ import { readHead } from './read-head.js';
  * One transaction that first takes the tenant's advisory lock: any other writer of the same log, in this process or
  * another one sharing the database, waits until this one commits or rolls back, so reading the head and appending
  * after it can never interleave. Different tenants (barring a hashtext collision, which only costs waiting) proceed in
- * parallel.
+ * parallel. The same first statement scopes the transaction to the tenant as the writer role (see tenant-scope.ts),
+ * so row-level security confines every read and insert of the writer to this tenant's log.
  */
 export async function withLogWriter<T>(
   driver: SqlDriver,
-  role: WriterRole,
+  scope: TenantScope,
   tenant: string,
   fn: (writer: LogWriter) => Promise<T>,
 ): Promise<T> {
   return driver.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ADVISORY_LOCK.TENANT_LOG, tenant]);
-    const asWriterRole = await role.assume(tx);
+    const asWriterRole = await scope.enterWriter(tx, tenant, { lockLog: true });
     let open = true;
     const guard = (): void => {
       // A writer kept past its transaction would write outside the lock.
@@ -37,7 +36,7 @@ export async function withLogWriter<T>(
       },
       async append(batch) {
         guard();
-        await appendBatch(tx, tenant, batch, asWriterRole ? role : null);
+        await appendBatch(tx, tenant, batch, asWriterRole ? scope.writerRole : null);
       },
     };
     try {

@@ -1,0 +1,6 @@
+export * from './envelope.js';
+export * from './personal-fields.js';
+export * from './personal-paths.js';
+export * from './pointer.js';
+export * from './seal-personal-data.js';
+export * from './retry-fingerprint.js';

@@ -1,0 +1,112 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { keyWithScope } from '../../auth/access-rule.js';
+import { resolveReadTenant } from '../../auth/tenant-resolution.js';
+import { LedgerError } from '../../errors.js';
+import { filterOf, recordRead } from '../../privacy/read-audit.js';
+import type { ExportRange } from '../../store/operations/privacy-records.js';
+import { GUARDED, problemResponses } from '../problem-schema.js';
+import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
+import { keyPrincipalOf } from '../route-guard.js';
+import { schemaInstant } from '../schema-instant.js';
+
+/** Rows read (and decrypted) per store query while streaming. */
+const EXPORT_PAGE = 500;
+
+interface ExportQuery {
+  tenant?: string;
+  from?: string;
+  to?: string;
+  from_seq?: number;
+  to_seq?: number;
+}
+
+const EXPORT_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    tenant: { type: 'string', description: 'The tenant; required with a platform key.' },
+    from: { type: 'string', format: 'date-time', description: 'occurred_at at or after this instant.' },
+    to: { type: 'string', format: 'date-time', description: 'occurred_at before this instant.' },
+    from_seq: { type: 'integer', minimum: 0, description: 'First seq (inclusive).' },
+    to_seq: { type: 'integer', minimum: 0, description: 'Last seq (exclusive).' },
+  },
+} as const;
+
+function rangeOf(query: ExportQuery, size: number): ExportRange {
+  const range: ExportRange = { toSeq: Math.min(query.to_seq ?? size, size) };
+  if (query.from_seq !== undefined) range.fromSeq = query.from_seq;
+  if (query.from !== undefined) range.from = schemaInstant(query.from);
+  if (query.to !== undefined) range.to = schemaInstant(query.to);
+  if (range.from !== undefined && range.to !== undefined && range.to < range.from) {
+    throw new LedgerError('VALIDATION_FAILED', 'the time range is empty', [{ path: '/query/to', message: 'must not be before from' }]);
+  }
+  if (query.from_seq !== undefined && query.to_seq !== undefined && query.to_seq < query.from_seq) {
+    throw new LedgerError('VALIDATION_FAILED', 'the seq range is empty', [
+      { path: '/query/to_seq', message: 'must not be below from_seq' },
+    ]);
+  }
+  return range;
+}
+
+/** GET /v1/export: the tenant's events as NDJSON, oldest first, decrypted only for keys that also read personal data. */
+export function exportRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
+  app.get<{ Querystring: ExportQuery }>(
+    '/v1/export',
+    {
+      onRequest: guard(keyWithScope('export')),
+      schema: {
+        tags: ['privacy'],
+        summary: "Export the tenant's events as NDJSON, oldest first",
+        description:
+          'One stored event per line, as GET /v1/events shows it (with leaf_hash and chain_hash of the stored form). ' +
+          'Personal data is decrypted when the key also has events:read:pii and masked otherwise; erased values read ' +
+          '"[erased]". The export covers the log as it was when the request arrived, and is recorded in the ' +
+          "tenant's log (audit.export, with the filter and the count) before the first line is sent.",
+        security: BEARER_SECURITY,
+        querystring: EXPORT_QUERY,
+        response: {
+          200: {
+            description: 'application/x-ndjson: one StoredEvent per line.',
+            content: { 'application/x-ndjson': { schema: { $ref: 'StoredEvent#' } } },
+          },
+          ...problemResponses(...GUARDED),
+        },
+      },
+    },
+    async (request, reply) => {
+      const key = keyPrincipalOf(request);
+      const { query } = request;
+      const tenant = await resolveReadTenant(key, query.tenant, ctx.store);
+      const personalData = key.scopes.includes('events:read:pii');
+      // The head bounds the export, so the export's own record (and anything written meanwhile) is not part of it.
+      const range = rangeOf(query, (await ctx.store.getHead(tenant)).size);
+      const count = await ctx.store.privacy.countExportEvents(tenant, range);
+      await recordRead(ctx, key, tenant, {
+        action: 'audit.export',
+        resource: { type: 'events', id: tenant },
+        filter: filterOf(query, ['tenant']),
+        count,
+        dataKeyIds: [],
+        requestId: request.id,
+        extra: { personal_data: personalData, format: 'ndjson', to_seq: range.toSeq ?? null },
+      });
+
+      async function* lines(): AsyncGenerator<string> {
+        let afterSeq: number | undefined;
+        for (;;) {
+          const rows = await ctx.store.privacy.exportEvents(tenant, range, afterSeq, EXPORT_PAGE);
+          if (rows.length === 0) return;
+          const page = await ctx.privacy.read(tenant, rows, personalData);
+          yield page.events.map((event) => `${JSON.stringify(event)}\n`).join('');
+          afterSeq = rows[rows.length - 1]?.seq;
+          if (rows.length < EXPORT_PAGE) return;
+        }
+      }
+      return reply
+        .type('application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${tenant}-events.ndjson"`)
+        .send(Readable.from(lines()));
+    },
+  );
+}

@@ -1,0 +1,72 @@
+import {
+  changedFields,
+  encryptPersonalValues,
+  hasPersonalValues,
+  newEventId,
+  plaintextFingerprint,
+  type EventInput,
+} from '@audit-ledger/core';
+import type { DataKeyService } from './data-key-service.js';
+import { fieldSealer, keyedFingerprint } from './field-cipher.js';
+import type { PersonalPathsCache } from './personal-paths-cache.js';
+import type { SealingHint } from './sealing-hint.js';
+
+/** A request ready for the sequencer (or the queue): final ids, personal data encrypted, hints from the plaintext. */
+export interface ProtectedRequest {
+  events: Array<EventInput & { id: string }>;
+  /** One per event. */
+  sealing: SealingHint[];
+}
+
+export type ProtectEvents = (tenant: string, events: readonly EventInput[]) => Promise<ProtectedRequest>;
+
+/** The data subject whose key encrypts an event's personal data: the one it names, else its actor. */
+export function subjectOf(event: EventInput): string {
+  return event.subject_id ?? event.actor.id;
+}
+
+/**
+ * Encrypts the personal data of a request before anything is persisted or queued. Ids are fixed first, because the
+ * ciphertexts are bound to them. changed_fields and the retry fingerprint come from the plaintext (random IVs make
+ * every ciphertext differ); the fingerprint is then keyed with the subject's key before it is stored. Events without
+ * personal data need no key and keep the plain fingerprint, which then reveals nothing personal.
+ */
+export function createEventProtector(options: {
+  encryption: boolean;
+  dataKeys: DataKeyService;
+  paths: PersonalPathsCache;
+}): ProtectEvents {
+  const { dataKeys } = options;
+  return async (tenant, events) => {
+    const paths = await options.paths.pathsFor(tenant);
+    const withIds = events.map((event) => (event.id === undefined ? { ...event, id: newEventId() } : { ...event, id: event.id }));
+    const generated = events.map((event) => event.id === undefined);
+    const personalDataPaths = paths.length > 0 ? { personalDataPaths: paths } : {};
+    if (!options.encryption) {
+      return { events: withIds, sealing: withIds.map((_, i) => ({ ...personalDataPaths, idGenerated: generated[i] === true })) };
+    }
+
+    const personal = withIds.map((event) => hasPersonalValues(event, paths));
+    const subjects = withIds.filter((_, i) => personal[i]).map(subjectOf);
+    const keys = subjects.length > 0 ? await dataKeys.activeKeys(tenant, subjects) : new Map();
+
+    const out: ProtectedRequest = { events: [], sealing: [] };
+    withIds.forEach((event, i) => {
+      const hint: SealingHint = { ...personalDataPaths, idGenerated: generated[i] === true };
+      if (!personal[i]) {
+        // Nothing encrypted: the sequencer derives changed_fields and the fingerprint as for any event.
+        out.events.push(event);
+        out.sealing.push(hint);
+        return;
+      }
+      hint.changedFields = changedFields(event.changes?.before, event.changes?.after);
+      const fingerprint = plaintextFingerprint(event, { tenant, id: event.id });
+      const subjectKey = keys.get(subjectOf(event));
+      if (subjectKey === undefined) throw new Error(`no data key for a subject of tenant ${tenant}`);
+      const encrypted = encryptPersonalValues(event, paths, fieldSealer(tenant, event.id, subjectKey));
+      out.events.push({ ...encrypted, id: event.id });
+      out.sealing.push({ ...hint, fingerprint: keyedFingerprint(subjectKey, fingerprint) });
+    });
+    return out;
+  };
+}

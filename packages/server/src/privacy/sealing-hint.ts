@@ -1,0 +1,57 @@
+import { fromHex, toHex } from '@audit-ledger/core';
+
+/**
+ * What the ingest side worked out for one event before it reached the sequencer: with encryption, changed_fields and
+ * the retry fingerprint must come from the plaintext, which the sequencer no longer sees.
+ */
+export interface SealingHint {
+  /** changed_fields derived from the plaintext changes. */
+  changedFields?: readonly string[];
+  /** The tenant's extra personal-data paths, kept out of full-text search. */
+  personalDataPaths?: readonly string[];
+  /** The fingerprint to store as request_hash (keyed when the event holds personal data). */
+  fingerprint?: Uint8Array;
+  /** The id was generated here, so it cannot already be in the log and needs no lookup. */
+  idGenerated?: boolean;
+}
+
+/** A hint as it travels in a queued message (JSON). */
+export interface WireSealingHint {
+  changed_fields?: string[];
+  personal_data_paths?: string[];
+  /** hex */
+  fingerprint?: string;
+  id_generated?: boolean;
+}
+
+export function hintToWire(hint: SealingHint): WireSealingHint {
+  const wire: WireSealingHint = {};
+  if (hint.changedFields !== undefined) wire.changed_fields = [...hint.changedFields];
+  if (hint.personalDataPaths !== undefined) wire.personal_data_paths = [...hint.personalDataPaths];
+  if (hint.fingerprint !== undefined) wire.fingerprint = toHex(hint.fingerprint);
+  if (hint.idGenerated !== undefined) wire.id_generated = hint.idGenerated;
+  return wire;
+}
+
+const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** Throws when the value is not a hint this service wrote. */
+export function hintFromWire(value: unknown): SealingHint {
+  if (typeof value !== 'object' || value === null) throw new Error('sealing hint is not an object');
+  const wire = value as Record<string, unknown>;
+  const hint: SealingHint = {};
+  if (wire.changed_fields !== undefined) {
+    if (!strings(wire.changed_fields)) throw new Error('sealing hint changed_fields is not a list of strings');
+    hint.changedFields = wire.changed_fields;
+  }
+  if (wire.personal_data_paths !== undefined) {
+    if (!strings(wire.personal_data_paths)) throw new Error('sealing hint personal_data_paths is not a list of strings');
+    hint.personalDataPaths = wire.personal_data_paths;
+  }
+  if (wire.fingerprint !== undefined) {
+    if (typeof wire.fingerprint !== 'string') throw new Error('sealing hint fingerprint is not hex');
+    hint.fingerprint = fromHex(wire.fingerprint);
+  }
+  if (wire.id_generated !== undefined) hint.idGenerated = wire.id_generated === true;
+  return hint;
+}

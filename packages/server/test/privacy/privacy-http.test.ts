@@ -1,0 +1,234 @@
+import { fromBase64, utf8 } from '@audit-ledger/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MARKED_PATHS,
+  ndjson,
+  openPrivacyHarness,
+  personalEvent,
+  plaintextOf,
+  type PrivacyHarness,
+  type StoreName,
+} from './privacy-harness.js';
+
+type View = Record<string, any>;
+
+describe.each<StoreName>(['PGlite', 'PostgreSQL'])('personal data over HTTP on %s', (storeName) => {
+  const tenant = 'clinic';
+  let h: PrivacyHarness;
+  let writer: string;
+  let reader: string;
+  let piiReader: string;
+  let admin: string;
+  let exporter: string;
+  let piiExporter: string;
+  let logReader: string;
+
+  beforeAll(async () => {
+    h = await openPrivacyHarness(storeName);
+    await h.createTenant(tenant);
+    [writer, reader, piiReader, admin, exporter, piiExporter, logReader] = await Promise.all([
+      h.mintKey(tenant, ['events:write']),
+      h.mintKey(tenant, ['events:read']),
+      h.mintKey(tenant, ['events:read:pii']),
+      h.mintKey(tenant, ['admin']),
+      h.mintKey(tenant, ['export']),
+      h.mintKey(tenant, ['export', 'events:read:pii']),
+      h.mintKey(tenant, ['log:read']),
+    ]);
+    await h.json({ method: 'PUT', url: '/v1/settings/privacy', payload: { personal_data_paths: MARKED_PATHS } }, admin);
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const get = (url: string, token: string) => h.json<View>({ method: 'GET', url }, token);
+  const latest = async (action: string): Promise<View> =>
+    (await get(`/v1/events?action=${action}&limit=1`, reader)).events[0] as View;
+
+  it('stores personal data encrypted, shows it decrypted with events:read:pii and masked without', async () => {
+    const [ack] = await h.write(writer, [personalEvent('a1')]);
+    const leaf = utf8.decode(
+      fromBase64((await get(`/v1/log/entries?start=${ack!.seq}&end=${ack!.seq + 1}`, logReader)).entries[0].leaf),
+    );
+    for (const plain of plaintextOf('a1')) expect(leaf).not.toContain(plain);
+    expect(leaf).toMatch(/"name":"enc:v1:/);
+    expect(JSON.parse(leaf)).toMatchObject({ changed_fields: ['diagnosis', 'weight_kg'], metadata: { ward: 'north' } });
+
+    const clear = await get(`/v1/events/${ack!.id}`, piiReader);
+    expect(clear).toMatchObject({
+      actor: { id: 'doctor-a1', name: 'Quillon Zarvex a1', email: 'quillon.a1@zarvex-clinic.example' },
+      context: { ip: '198.51.100.231', user_agent: 'ZarvexBrowser/a1', request_id: 'req-a1' },
+      changes: { before: { diagnosis: 'Flurbix syndrome a1', weight_kg: 81.5, allergies: ['pollen-qx'] } },
+      metadata: { patient: { name: 'Orsolya Vexhaven a1', insurance: 'INS-77' } },
+      changed_fields: ['diagnosis', 'weight_kg'],
+      leaf_hash: ack!.leaf_hash,
+    });
+
+    const masked = await get(`/v1/events/${ack!.id}`, reader);
+    expect(masked).toMatchObject({
+      actor: { id: 'doctor-a1', name: '[masked]', email: '[masked]' },
+      context: { ip: '[masked]', user_agent: '[masked]', request_id: 'req-a1' },
+      changes: { before: { diagnosis: '[masked]', weight_kg: '[masked]', allergies: '[masked]' } },
+      metadata: { ward: 'north', patient: { name: '[masked]', insurance: 'INS-77' } },
+      leaf_hash: ack!.leaf_hash,
+    });
+    expect(JSON.stringify(masked)).not.toMatch(/enc:v1|Zarvex|Vexhaven|Flurbix/);
+  });
+
+  it('records reads that reveal personal data, before answering, without the data itself', async () => {
+    const before = (await get('/v1/events?action=audit.events.read', reader)).events.length;
+    await get('/v1/events?action=patient.record.update', reader);
+    expect((await get('/v1/events?action=audit.events.read', reader)).events).toHaveLength(before);
+    await get('/v1/events?action=patient.record.update&limit=5', piiReader);
+    const record = await latest('audit.events.read');
+    expect(record).toMatchObject({
+      action: 'audit.events.read',
+      actor: { type: 'service' },
+      metadata: { filter: { action: 'patient.record.update', limit: 5 }, count: 1, data_key_ids: [expect.any(String)] },
+    });
+    expect(JSON.stringify(record)).not.toMatch(/Zarvex|Vexhaven|198\.51/);
+  });
+
+  it('treats a same-id retry as the original and a different body under that id as a conflict', async () => {
+    const id = '0190f0a4-1c2b-7d3e-8f40-5a6b7c8d9e01';
+    const [first] = await h.write(writer, [personalEvent('r1', { id })]);
+    // Same content, members in another order: a retry.
+    const reordered = Object.fromEntries(Object.entries(personalEvent('r1', { id })).reverse());
+    const [again] = await h.write(writer, [reordered]);
+    expect(again).toEqual(first);
+    const conflict = await h.call(
+      { method: 'POST', url: '/v1/events', payload: personalEvent('r1', { id, context: { ip: '203.0.113.9' } }) },
+      writer,
+    );
+    expect(conflict.statusCode, conflict.body).toBe(409);
+  });
+
+  it('validates personal-data paths, records changes, and keeps marked values out of search', async () => {
+    const bad = await h.call(
+      { method: 'PUT', url: '/v1/settings/privacy', payload: { personal_data_paths: ['/actor/id', '/metadata/ok', 'nope'] } },
+      admin,
+    );
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ errors: { path: string }[] }>().errors.map((e) => e.path)).toEqual([
+      '/personal_data_paths/0',
+      '/personal_data_paths/2',
+    ]);
+    expect(await get('/v1/settings/privacy', admin)).toMatchObject({ personal_data_paths: MARKED_PATHS, encryption: true });
+    const updated = await latest('audit.settings.updated');
+    expect(updated.metadata).toMatchObject({ after: MARKED_PATHS });
+    expect((await h.call({ method: 'GET', url: '/v1/settings/privacy' }, reader)).statusCode).toBe(403);
+
+    const found = (q: string) => get(`/v1/events?q=${encodeURIComponent(q)}`, reader).then((page) => page.events.length);
+    expect(await found('INS-77')).toBeGreaterThan(0);
+    expect(await found('Vexhaven')).toBe(0);
+    expect(await found('Zarvex')).toBe(0);
+  });
+
+  it('grants the right of access: every event by or about the subject, decrypted, paged and recorded', async () => {
+    await h.write(writer, [
+      personalEvent('s1', { actor: { id: 'subject-7', name: 'Wilhelmina Quasp' } }),
+      personalEvent('s2', { subject_id: 'subject-7' }),
+      personalEvent('s3', { subject_id: 'someone-else' }),
+    ]);
+    const first = await get('/v1/subjects/subject-7/events?limit=1', piiReader);
+    expect(first.events).toHaveLength(1);
+    expect(first.events[0]).toMatchObject({ subject_id: 'subject-7', actor: { name: 'Quillon Zarvex s2' } });
+    const second = await get(`/v1/subjects/subject-7/events?limit=1&cursor=${first.next_cursor}`, piiReader);
+    expect(second.events[0]).toMatchObject({ actor: { id: 'subject-7', name: 'Wilhelmina Quasp' } });
+    expect(second.next_cursor).toBeNull();
+    expect((await h.call({ method: 'GET', url: '/v1/subjects/subject-7/events' }, reader)).statusCode).toBe(403);
+    const records = (await get('/v1/events?action=audit.subject.accessed', reader)).events as View[];
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ resource: { type: 'data-subject', id: 'subject-7' }, metadata: { count: 1 } });
+    expect(JSON.stringify(records)).not.toMatch(/Quasp|Zarvex/);
+  });
+
+  it('exports NDJSON: masked for export alone, decrypted with events:read:pii, and records it', async () => {
+    const masked = await h.call({ method: 'GET', url: '/v1/export' }, exporter);
+    expect(masked.statusCode, masked.body).toBe(200);
+    expect(masked.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = ndjson(masked.body);
+    expect(lines.map((line) => line.seq)).toEqual(lines.map((_, i) => i));
+    expect(masked.body).not.toMatch(/Zarvex|Vexhaven|enc:v1/);
+    const record = await latest('audit.export');
+    expect(record.metadata).toMatchObject({ count: lines.length, personal_data: false });
+
+    const first = lines.find((line) => line.action === 'patient.record.update')!;
+    const seq = first.seq as number;
+    const clear = await h.call({ method: 'GET', url: `/v1/export?from_seq=${seq}&to_seq=${seq + 2}` }, piiExporter);
+    const clearLines = ndjson(clear.body);
+    expect(clearLines.map((line) => line.seq)).toEqual([seq, seq + 1]);
+    expect(clear.body).toContain('Quillon Zarvex a1');
+    expect(clearLines[0]).toMatchObject({ leaf_hash: first.leaf_hash });
+    expect((await h.call({ method: 'GET', url: '/v1/export' }, piiReader)).statusCode).toBe(403);
+  });
+
+  it('refuses erasure under a legal hold (subject or tenant) until it is lifted, keeping the history', async () => {
+    const subjectHold = await h.json<View>(
+      { method: 'POST', url: '/v1/legal-holds', payload: { subject: 'doctor-e1', reason: 'litigation 42' } },
+      admin,
+      201,
+    );
+    const tenantHold = await h.json<View>({ method: 'POST', url: '/v1/legal-holds', payload: { reason: 'audit' } }, admin, 201);
+    expect(subjectHold).toMatchObject({ subject: 'doctor-e1', active: true, lifted_at: null });
+    await h.write(writer, [personalEvent('e1')]);
+
+    const refused = await h.call({ method: 'POST', url: '/v1/subjects/doctor-e1/erasure' }, admin);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.json<{ detail: string }>().detail).toContain(subjectHold.id);
+    expect((await h.call({ method: 'DELETE', url: `/v1/legal-holds/${subjectHold.id}` }, admin)).statusCode).toBe(204);
+    const stillHeld = await h.call({ method: 'POST', url: '/v1/subjects/doctor-e1/erasure' }, admin);
+    expect(stillHeld.statusCode).toBe(409);
+    expect(stillHeld.json<{ detail: string }>().detail).toContain(tenantHold.id);
+    expect((await h.call({ method: 'DELETE', url: `/v1/legal-holds/${tenantHold.id}` }, admin)).statusCode).toBe(204);
+    expect((await h.call({ method: 'DELETE', url: `/v1/legal-holds/${tenantHold.id}` }, admin)).statusCode).toBe(404);
+
+    const holds = (await get('/v1/legal-holds', admin)).legal_holds as View[];
+    expect(holds.map((hold) => [hold.id, hold.active])).toEqual([
+      [subjectHold.id, false],
+      [tenantHold.id, false],
+    ]);
+    const actions = (await get('/v1/events?action=audit.legal-hold.*', reader)).events.map((e: View) => e.action);
+    expect(actions).toEqual(['audit.legal-hold.lifted', 'audit.legal-hold.lifted', 'audit.legal-hold.placed', 'audit.legal-hold.placed']);
+  });
+
+  it('erases by crypto-shredding: reads and exports show [erased], the log still verifies, new events get a fresh key', async () => {
+    const [ack] = await h.write(writer, [personalEvent('x1', { actor: { id: 'doomed', name: 'Ptolemy Garrowind', email: 'pg@x.example' } })]);
+    const receipt = await h.json<View>({ method: 'POST', url: '/v1/subjects/doomed/erasure' }, admin);
+    expect(receipt).toMatchObject({ subject: 'doomed', tenant, keys_destroyed: 1, key_ids: [expect.any(String)], seq: expect.any(Number) });
+    const record = await get(`/v1/events?action=audit.subject.erased&limit=1`, reader);
+    expect(record.events[0]).toMatchObject({ seq: receipt.seq, resource: { id: 'doomed' }, metadata: { keys_destroyed: 1 } });
+
+    const erased = await get(`/v1/events/${ack!.id}`, piiReader);
+    expect(erased).toMatchObject({
+      actor: { id: 'doomed', name: '[erased]', email: '[erased]' },
+      context: { ip: '[erased]', request_id: 'req-x1' },
+      changes: { after: { diagnosis: '[erased]' } },
+      metadata: { patient: { name: '[erased]' }, ward: 'north' },
+      leaf_hash: ack!.leaf_hash,
+    });
+    expect((await get(`/v1/events/${ack!.id}`, reader)).actor.name).toBe('[erased]');
+    const exported = await h.call({ method: 'GET', url: '/v1/export' }, piiExporter);
+    expect(exported.body).not.toContain('Ptolemy');
+    expect(exported.body).toContain('[erased]');
+
+    const again = await h.json<View>({ method: 'POST', url: '/v1/subjects/doomed/erasure' }, admin);
+    expect(again.keys_destroyed).toBe(0);
+    const [later] = await h.write(writer, [personalEvent('x2', { actor: { id: 'doomed', name: 'Ptolemy Returns' } })]);
+    expect((await get(`/v1/events/${later!.id}`, piiReader)).actor.name).toBe('Ptolemy Returns');
+
+    expect(await get('/v1/log/verify', logReader)).toMatchObject({ ok: true, failures: [] });
+  });
+
+  it('needs admin for erasure and holds, and a platform key names the tenant', async () => {
+    expect((await h.call({ method: 'POST', url: '/v1/subjects/x/erasure' }, piiReader)).statusCode).toBe(403);
+    expect((await h.call({ method: 'POST', url: '/v1/legal-holds', payload: { reason: 'r' } }, reader)).statusCode).toBe(403);
+    const platform = await h.mintKey(null, ['admin']);
+    expect((await h.call({ method: 'POST', url: '/v1/subjects/x/erasure' }, platform)).statusCode).toBe(400);
+    const receipt = await h.json<View>({ method: 'POST', url: `/v1/subjects/x/erasure?tenant=${tenant}` }, platform);
+    expect(receipt).toMatchObject({ tenant, subject: 'x', keys_destroyed: 0 });
+    expect((await h.call({ method: 'POST', url: '/v1/subjects/x/erasure?tenant=nobody' }, platform)).statusCode).toBe(404);
+  });
+});
