@@ -1,0 +1,27 @@
+/**
+ * Child process of the kill test: records events with the spool on at a steady rate and prints each id once
+ * record() has returned, one line per write, so the parent knows exactly what was recorded when the kill lands.
+ * Arguments: service URL, API key, spool directory.
+ */
+import { createAuditClient } from '../../src/index.js';
+
+const [url, apiKey, directory] = process.argv.slice(2);
+if (url === undefined || apiKey === undefined || directory === undefined) {
+  throw new Error('usage: spool-child URL KEY DIRECTORY');
+}
+// A long linger keeps a good share of the recorded events undelivered at any instant.
+const client = createAuditClient({ url, apiKey, spool: { directory }, lingerMs: 100, batchSize: 200 });
+let n = 0;
+setInterval(() => {
+  for (let i = 0; i < 5; i++) {
+    n += 1;
+    const id = client.record({
+      action: 'document.update',
+      actor: { id: 'child-writer' },
+      resource: { type: 'document', id: `doc-${n}` },
+      metadata: { n },
+    });
+    // Synchronous for pipes on Linux: once this returns the line is in the pipe, and a kill cannot take it back.
+    process.stdout.write(`${id}\n`);
+  }
+}, 2);
