@@ -20,9 +20,31 @@ async function write(events: Record<string, unknown>[]): Promise<string[]> {
   return response.json<{ events: { id: string }[] }>().events.map((e) => e.id);
 }
 
+interface Listed {
+  id: string;
+  seq: number;
+  action: string;
+  actor: { id: string; type?: string };
+  resource: { type: string; id: string };
+}
+
 interface Page {
-  events: { id: string; seq: number }[];
+  events: Listed[];
   next_cursor: string | null;
+}
+
+/**
+ * The entries the service itself writes when the operator mints a tenant's keys: one `audit.key.created` per key, in
+ * minting order, newest first as a page lists them.
+ */
+function keyCreations(keyIds: readonly string[]): unknown[] {
+  return [...keyIds].reverse().map((id) =>
+    expect.objectContaining({
+      action: 'audit.key.created',
+      actor: expect.objectContaining({ id: 'operator' }),
+      resource: expect.objectContaining({ type: 'api_key', id }),
+    }),
+  );
 }
 
 describe('personal data', () => {
@@ -78,8 +100,10 @@ describe('personal data', () => {
 describe('paging', () => {
   it('walks 250 events 100 at a time, newest first, never skipping or repeating while more are written', async () => {
     await h.createTenant('paging');
-    const pagingWriter = (await h.mintKey('paging', ['events:write'])).key;
-    const reader = (await h.mintKey('paging', ['events:read'])).key;
+    const pagingWriterKey = await h.mintKey('paging', ['events:write']);
+    const readerKey = await h.mintKey('paging', ['events:read']);
+    const pagingWriter = pagingWriterKey.key;
+    const reader = readerKey.key;
     const writeBatch = async (count: number, tag: string) => {
       const response = await h.call(
         { method: 'POST', url: '/v1/events', payload: { events: Array.from({ length: count }, () => event({ metadata: { tag } })) } },
@@ -90,7 +114,7 @@ describe('paging', () => {
     };
     const original = await writeBatch(250, 'original');
 
-    const seen: { id: string; seq: number }[] = [];
+    const seen: Listed[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
@@ -112,32 +136,49 @@ describe('paging', () => {
     // The first page may already hold events that raced it; below them, nothing written later shows up.
     const originals = seen.filter((e) => original.includes(e.id)).map((e) => e.id);
     expect(originals).toEqual([...original].reverse());
-    expect(seen.slice(-250).map((e) => e.id)).toEqual([...original].reverse());
+    // Oldest of all: the service's records of the two keys being minted (seq 0 and 1), which the walk reaches too.
+    expect(seen.slice(-2)).toEqual(keyCreations([pagingWriterKey.id, readerKey.id]));
+    expect(seen.slice(-2).map((e) => e.seq)).toEqual([1, 0]);
+    expect(seen.slice(-252, -2).map((e) => e.id)).toEqual([...original].reverse());
+    // Everything else the walk saw is a producer event: the racing and in-between writes, none of the service's own.
+    expect(seen.slice(0, -2).filter((e) => e.action !== 'document.update')).toEqual([]);
   });
 
   it('ends with next_cursor null when the last page is exactly full', async () => {
     await h.createTenant('exact');
-    const w = (await h.mintKey('exact', ['events:write'])).key;
-    const r = (await h.mintKey('exact', ['events:read'])).key;
+    const writerKey = await h.mintKey('exact', ['events:write']);
+    const readerKey = await h.mintKey('exact', ['events:read']);
+    const [w, r] = [writerKey.key, readerKey.key];
+    // Six entries: the two keys' audit.key.created records (seq 0 and 1), then four producer events (seq 2 to 5).
     await h.call({ method: 'POST', url: '/v1/events', payload: { events: Array.from({ length: 4 }, () => event()) } }, w);
     const first = (await h.call({ method: 'GET', url: '/v1/events?limit=2' }, r)).json<Page>();
-    expect(first.events).toHaveLength(2);
+    expect(first.events.map((e) => [e.seq, e.action])).toEqual([[5, 'document.update'], [4, 'document.update']]);
     expect(first.next_cursor).not.toBeNull();
     const second = (await h.call({ method: 'GET', url: `/v1/events?limit=2&cursor=${first.next_cursor}` }, r)).json<Page>();
-    expect(second.events.map((e) => e.seq)).toEqual([1, 0]);
-    expect(second.next_cursor).toBeNull();
+    expect(second.events.map((e) => [e.seq, e.action])).toEqual([[3, 'document.update'], [2, 'document.update']]);
+    expect(second.next_cursor).not.toBeNull();
+    const third = (await h.call({ method: 'GET', url: `/v1/events?limit=2&cursor=${second.next_cursor}` }, r)).json<Page>();
+    expect(third.events).toEqual(keyCreations([writerKey.id, readerKey.id]));
+    expect(third.events.map((e) => e.seq)).toEqual([1, 0]);
+    expect(third.next_cursor).toBeNull();
   });
 
   it('keeps the filters across pages and allows a different page size', async () => {
     await h.createTenant('filtered');
-    const w = (await h.mintKey('filtered', ['events:write'])).key;
-    const r = (await h.mintKey('filtered', ['events:read'])).key;
+    const writerKey = await h.mintKey('filtered', ['events:write']);
+    const readerKey = await h.mintKey('filtered', ['events:read']);
+    const [w, r] = [writerKey.key, readerKey.key];
     const events = Array.from({ length: 9 }, (_, i) => event({ actor: { id: i % 3 === 0 ? 'alice' : 'bob' } }));
-    await h.call({ method: 'POST', url: '/v1/events', payload: { events } }, w);
+    const written = await h.call({ method: 'POST', url: '/v1/events', payload: { events } }, w);
+    // The two keys' audit.key.created records take seq 0 and 1, so the producer's nine events are seq 2 to 10.
+    expect(written.json<{ events: { seq: number }[] }>().events.map((e) => e.seq)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const meta = (await h.call({ method: 'GET', url: '/v1/events?action=audit.key.created' }, r)).json<Page>();
+    expect(meta).toEqual({ events: keyCreations([writerKey.id, readerKey.id]), next_cursor: null });
+    expect(meta.events.map((e) => e.seq)).toEqual([1, 0]);
     const first = (await h.call({ method: 'GET', url: '/v1/events?actor_id=alice&limit=2' }, r)).json<Page>();
-    expect(first.events.map((e) => e.seq)).toEqual([6, 3]);
+    expect(first.events.map((e) => e.seq)).toEqual([8, 5]);
     const rest = await h.call({ method: 'GET', url: `/v1/events?actor_id=alice&limit=50&cursor=${first.next_cursor}` }, r);
-    expect(rest.json<Page>()).toEqual({ events: [expect.objectContaining({ seq: 0 })], next_cursor: null });
+    expect(rest.json<Page>()).toEqual({ events: [expect.objectContaining({ seq: 2 })], next_cursor: null });
     const otherQuery = await h.call({ method: 'GET', url: `/v1/events?actor_id=bob&cursor=${first.next_cursor}` }, r);
     expect(otherQuery.statusCode).toBe(400);
   });

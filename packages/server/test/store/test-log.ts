@@ -60,6 +60,8 @@ export interface EventShape {
   outcome?: string;
   searchText?: string;
   id?: string;
+  /** The data subject the event names; none by default. */
+  subjectId?: string | null;
 }
 
 /** An event whose leaf is random text: enough for the store, which never parses leaves. */
@@ -83,7 +85,7 @@ export function eventRow(tenant: string, seq: number, previousChain: Uint8Array,
     chainHash: chainHashOf(previousChain, leafHash),
     requestHash: randomBytes(32),
     searchText: shape.searchText ?? '',
-    subjectId: null,
+    subjectId: shape.subjectId ?? null,
   };
 }
 

@@ -60,6 +60,8 @@ export interface TenantAccess {
   tenant: string;
   /** A tenant API key that may write, read and audit the log. */
   key: string;
+  /** Its id: minting it is the tenant log's first entry (`audit.key.created`, by the operator). */
+  keyId: string;
 }
 
 export async function createTenantWithKey(baseUrl: string, adminToken: string, tenant: string): Promise<TenantAccess> {
@@ -70,9 +72,9 @@ export async function createTenantWithKey(baseUrl: string, adminToken: string, t
     body: { name: 'system-test', scopes: ['events:write', 'events:read', 'log:read'] },
   });
   expectStatus(minted, 201, 'POST /v1/tenants/{tenant}/api-keys');
-  const key = (minted.json as { key?: unknown }).key;
-  if (typeof key !== 'string') throw new Error(`api key answer has no key: ${minted.text}`);
-  return { tenant, key };
+  const { key, id } = minted.json as { key?: unknown; id?: unknown };
+  if (typeof key !== 'string' || typeof id !== 'string') throw new Error(`api key answer has no key or id: ${minted.text}`);
+  return { tenant, key, keyId: id };
 }
 
 /** Every event of the key's tenant, following next_cursor to the end. */

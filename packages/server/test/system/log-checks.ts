@@ -24,6 +24,24 @@ export function expectContiguousLog(events: readonly StoredEvent[]): Map<string,
   return byId;
 }
 
+/**
+ * Separates the service's own entries from the producers' events. A tenant made by createTenantWithKey and then only
+ * written to and read without personal data holds exactly one of its own: the operator minting `keyId`, at seq 0.
+ * Returns the producers' events.
+ */
+export function expectOnlyKeyCreation(events: readonly StoredEvent[], keyId: string): StoredEvent[] {
+  const own = events.filter((event) => typeof event.action === 'string' && event.action.startsWith('audit.'));
+  expect(own, "the service's own entries in the log").toEqual([
+    expect.objectContaining({
+      seq: 0,
+      action: 'audit.key.created',
+      actor: expect.objectContaining({ id: 'operator' }),
+      resource: expect.objectContaining({ type: 'api_key', id: keyId }),
+    }),
+  ]);
+  return events.filter((event) => !own.includes(event));
+}
+
 /** Every acknowledged event is in the log at the seq its acknowledgement named. */
 export function expectAcksHold(requests: readonly SentRequest[], seqById: ReadonlyMap<string, number>): void {
   const broken: string[] = [];

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { killAllServices, startService, type ServiceProcess } from '../support/service-process.js';
 import { expectConsistent, fetchCheckpoint, fetchVerifierKey, type SignedCheckpoint } from './checkpoint-checks.js';
 import { createTenantWithKey, readAllEvents, verifyLog } from './ledger-http.js';
-import { expectAcksHold, expectAcksMatchRequest, expectContiguousLog } from './log-checks.js';
+import { expectAcksHold, expectAcksMatchRequest, expectContiguousLog, expectOnlyKeyCreation } from './log-checks.js';
 import { makeEvent, runWriter, send, type SentRequest } from './write-load.js';
 
 const CLIENTS_PER_PROCESS = 3;
@@ -32,7 +32,7 @@ describe('two service processes on one PostgreSQL database', () => {
       startService({ databaseUrl: url, adminToken: ADMIN_TOKEN, name: 'process A' }),
       startService({ databaseUrl: url, adminToken: ADMIN_TOKEN, name: 'process B' }),
     ]);
-    const { key } = await createTenantWithKey(a.url, ADMIN_TOKEN, TENANT);
+    const { key, keyId } = await createTenantWithKey(a.url, ADMIN_TOKEN, TENANT);
     const verifierKey = await fetchVerifierKey(a.url, key);
     expect(await fetchVerifierKey(b.url, key), 'both processes sign with the one stored key').toBe(verifierKey);
 
@@ -86,7 +86,9 @@ describe('two service processes on one PostgreSQL database', () => {
     expect(viaB.map((event) => [event.seq, event.id])).toEqual(viaA.map((event) => [event.seq, event.id]));
     const seqById = expectContiguousLog(viaA);
     const everyId = new Set([...requests, ...raced.flat()].flatMap((request) => request.ids));
-    expect(viaA.length, 'events in the log = distinct ids sent').toBe(everyId.size);
+    const produced = expectOnlyKeyCreation(viaA, keyId);
+    expect(produced.length, "producers' events in the log = distinct ids sent").toBe(everyId.size);
+    expect(produced.filter((event) => !everyId.has(event.id)), 'events in the log that nobody sent').toEqual([]);
     expectAcksHold([...requests, ...raced.flat()], seqById);
 
     for (const service of [a, b]) {

@@ -64,6 +64,8 @@ describe.each(harnesses)('the verification scans on %s', (_kind, open) => {
         receivedAt,
         occurredAt: new Date(receivedAt.getTime() - 1000 * i - 7),
         actorId: `user-${i}`,
+        // Some name a data subject, whose column copy verification compares too; the rest leave it null.
+        subjectId: i % 3 === 0 ? `subject-${i}` : null,
       }));
       const batch = log.nextBatch(shapes);
       await harness.store.withLogWriter(TENANT, (writer) => writer.append(batch));
@@ -91,12 +93,16 @@ describe.each(harnesses)('the verification scans on %s', (_kind, open) => {
         resourceType: event.resourceType,
         resourceId: event.resourceId,
         outcome: event.outcome,
+        subjectId: event.subjectId,
         leaf: written.leaf,
         leafHash: hex(written.leafHash),
         chainHash: hex(written.chainHash),
       });
       expect(entry.occurredAtMs).toBe(written.occurredAt.getTime());
+      expect(entry.subjectId).toBe(written.subjectId);
     });
+    // The range holds both kinds, so both a stored subject and a stored null were read back.
+    expect(new Set(scanned.map((entry) => entry.subjectId === null))).toEqual(new Set([true, false]));
   });
 
   it('rounds instants between milliseconds down, also before 1970', async () => {

@@ -21,11 +21,18 @@ const BATCHES = [1, 15, 40, 64, 7, 33, 100, 20, 30];
 /** A checkpoint is signed after each of these batches (by index), besides the last. */
 const CHECKPOINT_AFTER = new Set([1, 3, 6]);
 
-export const LOG_SIZE = BATCHES.reduce((sum, size) => sum + size, 0);
+/**
+ * Entries the service writes itself before the batches: minting the auditor's key records `audit.key.created` in the
+ * tenant's log (seq 0). The producer's events follow from seq 1.
+ */
+export const SERVICE_ENTRIES = 1;
+
+export const LOG_SIZE = SERVICE_ENTRIES + BATCHES.reduce((sum, size) => sum + size, 0);
 
 /** The size after the batch before the last two: where a rollback cuts the log. */
-export const ROLLBACK_SIZE = BATCHES.slice(0, -2).reduce((sum, size) => sum + size, 0);
+export const ROLLBACK_SIZE = SERVICE_ENTRIES + BATCHES.slice(0, -2).reduce((sum, size) => sum + size, 0);
 
+/** The producer's event that lands at `seq` of the log (cases pick entries by what they hold there). */
 function eventFor(seq: number): EventInput {
   const event: EventInput = {
     action: ['document.update', 'user.login', 'invoice.line_item.delete'][seq % 3] as string,
@@ -100,10 +107,20 @@ export async function buildBaseLog(): Promise<BaseLog> {
       name: 'auditor',
       scopes: ['log:read'],
     });
-    let seq = 0;
+    const [keyCreated, ...beforeBatches] = await service.ctx.store.scanEvents(TENANT, 0, LOG_SIZE);
+    const minting = { seq: keyCreated?.seq, action: keyCreated?.action, actor: keyCreated?.actorId, key: keyCreated?.resourceId };
+    const expected = { seq: 0, action: 'audit.key.created', actor: 'operator', key: minted.id };
+    if (JSON.stringify(minting) !== JSON.stringify(expected) || beforeBatches.length !== 0) {
+      throw new Error(`the log before the batches is not just the key's creation: ${JSON.stringify([minting, beforeBatches.length])}`);
+    }
+    let seq = SERVICE_ENTRIES;
     for (const [index, size] of BATCHES.entries()) {
+      const first = seq;
       const events = Array.from({ length: size }, () => eventFor(seq++));
-      await service.ctx.ingest(TENANT, events);
+      const acks = await service.ctx.ingest(TENANT, events);
+      if (acks.some((ack, i) => ack.seq !== first + i)) {
+        throw new Error(`batch ${index} was not sequenced from seq ${first}: ${acks.map((ack) => ack.seq).join(', ')}`);
+      }
       if (CHECKPOINT_AFTER.has(index)) await service.ctx.checkpoint(TENANT);
     }
     const verifierKeyText = service.ctx.verifierKey(TENANT);

@@ -187,6 +187,7 @@ describe('tampering', () => {
     ['occurred_at', `occurred_at = occurred_at - interval '1 hour'`],
     ['resource_id', `resource_id = 'doc-0'`],
     ['outcome', `outcome = 'success'`],
+    ['subject_id', `subject_id = 'mallory'`],
   ])('with only the column copy %s', async (column, assignment) => {
     const seq = column === 'outcome' ? 135 : K; // outcome must really change: 135 was denied
     const verdicts = await verifyAfter([`UPDATE events SET ${assignment} WHERE ${onEntry(seq)}`]);
