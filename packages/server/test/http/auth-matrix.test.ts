@@ -141,14 +141,15 @@ describe.each(served.filter((operation) => operation.expectation !== undefined).
       }
     });
 
-    it.runIf(route.tenant !== 'none')("gives each single-scope tenant key 404 (never a 2xx) for another tenant's", async () => {
+    // Only rows the case applies to get it, so the suite skips nothing.
+    if (route.tenant !== 'none') it("gives each single-scope tenant key 404 (never a 2xx) for another tenant's", async () => {
       for (const scope of ALL_SCOPES) {
         const expected = otherTenantStatuses(route, scope);
         await expectStatus(await route.request(fixture, OTHER), tenantKeys.get(scope), expected, `${name} tenant key ${scope} on ${OTHER}`);
       }
     });
 
-    it.runIf(route.foreignObject !== undefined)("answers 404 for another tenant's object named under one's own tenant", async () => {
+    if (route.foreignObject !== undefined) it("answers 404 for another tenant's object named under one's own tenant", async () => {
       const foreign = route.foreignObject as NonNullable<RouteExpectation['foreignObject']>;
       const admitted: (string | undefined)[] = [OPERATOR_TOKEN];
       for (const scope of ALL_SCOPES) {
