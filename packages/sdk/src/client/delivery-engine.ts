@@ -1,45 +1,17 @@
-import { validateEventBody } from '@audit-ledger/core';
 import type { Spool } from '../spool/spool.js';
-import { backoffDelay, classifyFailure, issuesByEvent } from './classify-failure.js';
+import { backoffDelay, classifyFailure } from './classify-failure.js';
 import type { ResolvedOptions } from './client-options.js';
-import type {
-  AuditClientStats,
-  DeliveryAck,
-  DeliveryProblem,
-  DropReason,
-  RecordedEvent,
-  RejectReason,
-} from './delivery-types.js';
-import { AuditLedgerError, AuditNetworkError, AuditValidationError, type FieldIssue } from './errors.js';
+import type { AuditClientStats, DeliveryAck, DeliveryProblem, DropReason } from './delivery-types.js';
+import type { FieldIssue } from './errors.js';
+import { findInvalidEvents } from './find-invalid-events.js';
 import type { HttpTransport } from './http-transport.js';
 import type { Entry, SendBuffer } from './send-buffer.js';
+import { asLedgerError, Settlement, type Counters } from './settlement.js';
 
 interface FlushWaiter {
   /** Everything recorded up to this record number must be settled. */
   target: number;
   resolve(): void;
-}
-
-interface Counters {
-  replayed: number;
-  delivered: number;
-  dropped: Record<DropReason, number>;
-  rejected: Record<RejectReason, number>;
-  failed: number;
-  retries: number;
-  requests: number;
-}
-
-const ERROR_SAFE = (report: (problem: DeliveryProblem) => void) => (problem: DeliveryProblem) => {
-  try {
-    report(problem);
-  } catch {
-    // A throwing error handler must not break delivery for everyone else.
-  }
-};
-
-function parseEvents(entries: readonly Entry[]): RecordedEvent[] {
-  return entries.map((entry) => JSON.parse(entry.json) as RecordedEvent);
 }
 
 /**
@@ -48,19 +20,9 @@ function parseEvents(entries: readonly Entry[]): RecordedEvent[] {
  * keep their ids across every attempt, so a retry after a lost answer is answered with the original positions.
  */
 export class DeliveryEngine {
-  readonly counters: Counters = {
-    replayed: 0,
-    delivered: 0,
-    dropped: { overflow: 0, evicted: 0, shutdown: 0 },
-    rejected: { invalid: 0, conflict: 0, refused: 0 },
-    failed: 0,
-    retries: 0,
-    requests: 0,
-  };
-  private readonly report: (problem: DeliveryProblem) => void;
   /** Parts of batches owned by runners (being sent or waiting for a retry). */
   private readonly active = new Set<Entry[]>();
-  private inFlightEvents = 0;
+  private readonly settlement: Settlement;
   private runners = 0;
   private readonly runnerDone = new Set<Promise<void>>();
   private waiters: FlushWaiter[] = [];
@@ -81,10 +43,14 @@ export class DeliveryEngine {
     private readonly buffer: SendBuffer,
     private readonly spool: Spool | null,
     onError: ((problem: DeliveryProblem) => void) | undefined,
-    private readonly onDelivered: ((acks: DeliveryAck[]) => void) | undefined,
+    onDelivered: ((acks: DeliveryAck[]) => void) | undefined,
     private readonly random: () => number = Math.random,
   ) {
-    this.report = ERROR_SAFE(onError ?? (() => undefined));
+    this.settlement = new Settlement(this.active, spool, onError, onDelivered);
+  }
+
+  get counters(): Counters {
+    return this.settlement.counters;
   }
 
   get aborted(): boolean {
@@ -92,11 +58,16 @@ export class DeliveryEngine {
   }
 
   stats(): Pick<AuditClientStats, 'buffered' | 'inFlight' | 'spooled'> {
-    return { buffered: this.buffer.size, inFlight: this.inFlightEvents, spooled: this.spool?.pending ?? 0 };
+    return { buffered: this.buffer.size, inFlight: this.settlement.inFlightEvents, spooled: this.spool?.pending ?? 0 };
   }
 
   reportProblem(problem: DeliveryProblem): void {
-    this.report(problem);
+    this.settlement.report(problem);
+  }
+
+  /** Settles events that never reach a runner (evicted, or dropped by the overflow policy). */
+  drop(part: Entry[], reason: DropReason): void {
+    this.settlement.drop(part, reason);
   }
 
   /** Called after record() buffered an event: wake the sender now for a full batch, otherwise after lingerMs. */
@@ -167,7 +138,7 @@ export class DeliveryEngine {
 
   private startRunner(batch: Entry[]): void {
     this.runners += 1;
-    this.inFlightEvents += batch.length;
+    this.settlement.inFlightEvents += batch.length;
     const done = this.run(batch).finally(() => {
       this.runners -= 1;
       this.runnerDone.delete(done);
@@ -180,7 +151,7 @@ export class DeliveryEngine {
 
   private async run(batch: Entry[]): Promise<void> {
     const valid = this.options.validateBeforeSend
-      ? this.withoutInvalid(batch, this.invalidEvents(batch), 'invalid event')
+      ? this.settlement.withoutInvalid(batch, findInvalidEvents(batch.map((entry) => entry.json)), 'invalid event')
       : batch;
     // Every part waiting in `work` is also in `active`, so flush() sees it as unsettled until it is.
     const work: { part: Entry[]; attempt: number }[] = [];
@@ -194,7 +165,7 @@ export class DeliveryEngine {
       const { part, attempt } = work.pop() as { part: Entry[]; attempt: number };
       const error = this.aborted ? null : await this.sendOnce(part);
       if (this.aborted) {
-        if (this.active.has(part)) this.drop(part, 'shutdown', true);
+        if (this.active.has(part)) this.settlement.drop(part, 'shutdown', true);
         continue;
       }
       if (error === null) continue;
@@ -202,7 +173,7 @@ export class DeliveryEngine {
       switch (handling.action) {
         case 'retry': {
           if (attempt >= this.options.maxAttempts) {
-            this.fail(part, error);
+            this.settlement.fail(part, error);
             break;
           }
           const jitter = backoffDelay(attempt, this.options.baseDelayMs, this.options.maxDelayMs, this.random);
@@ -210,7 +181,7 @@ export class DeliveryEngine {
           if (retryAfter > 0) this.notBefore = Math.max(this.notBefore, Date.now() + retryAfter);
           // A Retry-After told to another batch holds for this one too.
           const delayMs = Math.max(jitter, retryAfter, this.notBefore - Date.now());
-          this.report({ kind: 'retrying', attempt, delayMs, count: part.length, error: asLedgerError(error) });
+          this.settlement.report({ kind: 'retrying', attempt, delayMs, count: part.length, error: asLedgerError(error) });
           await this.sleep(delayMs);
           this.counters.retries += 1;
           work.push({ part, attempt: attempt + 1 });
@@ -219,24 +190,24 @@ export class DeliveryEngine {
         case 'drop': {
           // The service's errors name at most 100 problems; the local validator finds every other invalid event
           // of the batch at once, so one refused request is usually all a batch with bad events costs.
-          const invalid = this.invalidEvents(part);
+          const invalid = findInvalidEvents(part.map((entry) => entry.json));
           for (const [index, issues] of handling.issues) invalid.set(index, issues);
           // Queue the rest before settling the bad ones, so the others never look settled to flush().
           queue(part.filter((_, index) => !invalid.has(index)), attempt);
           this.active.delete(part);
-          this.withoutInvalid(part, invalid, 'the service rejected event');
+          this.settlement.withoutInvalid(part, invalid, 'the service rejected event');
           break;
         }
         case 'bisect': {
-          const invalid = handling.reason === 'invalid' ? this.invalidEvents(part) : new Map<number, FieldIssue[]>();
+          const invalid = handling.reason === 'invalid' ? findInvalidEvents(part.map((entry) => entry.json)) : new Map<number, FieldIssue[]>();
           if (invalid.size > 0) {
             queue(part.filter((_, index) => !invalid.has(index)), attempt);
             this.active.delete(part);
-            this.withoutInvalid(part, invalid, 'invalid event');
+            this.settlement.withoutInvalid(part, invalid, 'invalid event');
             break;
           }
           if (part.length === 1) {
-            this.reject(part, handling.reason, asLedgerError(error));
+            this.settlement.reject(part, handling.reason, asLedgerError(error));
             break;
           }
           const middle = Math.ceil(part.length / 2);
@@ -247,7 +218,7 @@ export class DeliveryEngine {
           break;
         }
         case 'reject':
-          this.reject(part, handling.reason, asLedgerError(error));
+          this.settlement.reject(part, handling.reason, asLedgerError(error));
           break;
       }
     }
@@ -261,104 +232,10 @@ export class DeliveryEngine {
     this.counters.requests += 1;
     try {
       const answer = await this.http.send({ method: 'POST', path: '/v1/events', body, signal: this.abort.signal });
-      this.deliver(part, answer.status, answer.text);
+      this.settlement.deliver(part, answer.status, answer.text);
       return null;
     } catch (error) {
       return error;
-    }
-  }
-
-  /**
-   * Finds invalid events with the service's own validator (core's): per event index, what is wrong. Costs about as
-   * much CPU as the service's check, which is why it runs before sending only when asked to, and otherwise only
-   * once the service has refused a batch.
-   */
-  private invalidEvents(part: readonly Entry[]): Map<number, FieldIssue[]> {
-    let events: unknown[];
-    try {
-      events = part.map((entry) => JSON.parse(entry.json) as unknown);
-    } catch {
-      return new Map();
-    }
-    const found = new Map<number, FieldIssue[]>();
-    let remaining = events.map((event, index) => ({ event, index }));
-    // The validator reports at most 100 errors per body: repeat on the rest until it finds none.
-    while (remaining.length > 0) {
-      const result = validateEventBody({ events: remaining.map((item) => item.event) }, { maxBatch: remaining.length });
-      if (result.ok) break;
-      const byEvent = issuesByEvent(result.errors, remaining.length);
-      if (byEvent.size === 0) break;
-      for (const [at, issues] of byEvent) found.set((remaining[at] as { index: number }).index, issues);
-      remaining = remaining.filter((_, at) => !byEvent.has(at));
-    }
-    return found;
-  }
-
-  /** Rejects the events named in `invalid` and returns the others, in order. */
-  private withoutInvalid(part: Entry[], invalid: Map<number, FieldIssue[]>, message: string): Entry[] {
-    if (invalid.size === 0) return part;
-    const rest = part.filter((_, index) => !invalid.has(index));
-    for (const [index, issues] of invalid) {
-      const entry = part[index] as Entry;
-      this.reject([entry], 'invalid', new AuditValidationError(`${message} ${entry.id}`, issues));
-    }
-    return rest;
-  }
-
-  private deliver(part: Entry[], status: number, text: string): void {
-    this.counters.delivered += part.length;
-    this.settle(part, true, true);
-    if (this.onDelivered === undefined) return;
-    let acks: DeliveryAck[];
-    try {
-      const parsed = JSON.parse(text) as { events?: { id: string; seq?: number }[] };
-      acks = (parsed.events ?? []).map((ack) =>
-        status === 202 || ack.seq === undefined
-          ? { id: ack.id, status: 'queued' as const }
-          : { id: ack.id, seq: ack.seq, status: 'sequenced' as const },
-      );
-    } catch {
-      return;
-    }
-    try {
-      this.onDelivered(acks);
-    } catch {
-      // As with onError: the caller's hook cannot break delivery.
-    }
-  }
-
-  private reject(part: Entry[], reason: RejectReason, error: AuditLedgerError): void {
-    this.counters.rejected[reason] += part.length;
-    this.spool?.keepRejected(part.map((entry) => ({ json: entry.json, reason })));
-    this.settle(part, true, true);
-    this.report({ kind: 'rejected', reason, events: parseEvents(part), error });
-  }
-
-  private fail(part: Entry[], error: unknown): void {
-    this.counters.failed += part.length;
-    this.settle(part, false, true);
-    this.report({ kind: 'failed', events: parseEvents(part), error: asLedgerError(error) });
-  }
-
-  /**
-   * Settles events that will not be sent: evicted or never taken from the buffer (`owned` false), or cut off in a
-   * runner by shutdown. Shutdown keeps their spool lines for the next start; an eviction retires them.
-   */
-  drop(part: Entry[], reason: DropReason, owned = false): void {
-    if (part.length === 0) return;
-    this.counters.dropped[reason] += part.length;
-    this.settle(part, reason !== 'shutdown', owned);
-    this.report({ kind: 'dropped', reason, events: parseEvents(part) });
-  }
-
-  /** `owned`: the events were in a runner's batch (in flight), not in the buffer. */
-  private settle(part: Entry[], retire: boolean, owned: boolean): void {
-    if (owned) {
-      this.inFlightEvents -= part.length;
-      this.active.delete(part);
-    }
-    if (this.spool !== null) {
-      for (const entry of part) if (entry.segment !== null) this.spool.settle(entry.segment, retire);
     }
   }
 
@@ -408,7 +285,7 @@ export class DeliveryEngine {
   async shutdown(): Promise<void> {
     this.abort.abort();
     for (const wake of [...this.sleepers.keys()]) wake();
-    this.drop(this.buffer.drain(), 'shutdown');
+    this.settlement.drop(this.buffer.drain(), 'shutdown');
     await Promise.allSettled([...this.runnerDone]);
     this.stopTimers();
     for (const waiter of this.waiters) waiter.resolve();
@@ -421,9 +298,4 @@ export class DeliveryEngine {
     this.lingerTimer = null;
     this.notBeforeTimer = null;
   }
-}
-
-function asLedgerError(error: unknown): AuditLedgerError {
-  if (error instanceof AuditLedgerError) return error;
-  return new AuditNetworkError(error instanceof Error ? error.message : String(error), { cause: error });
 }
