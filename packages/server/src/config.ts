@@ -5,7 +5,9 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   originPrefix: 'localhost/audit-ledger',
   bodyLimit: 10 * 1024 * 1024,
   maxBatch: 1000,
-  rateLimit: 6000,
+  // 1,000 requests/s per key: far above what a batching producer needs, low enough that one runaway or stolen key
+  // cannot take the service from every other tenant.
+  rateLimit: 60_000,
   authFailureLimit: 600,
   trustProxy: false,
 };
