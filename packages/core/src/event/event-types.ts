@@ -68,8 +68,21 @@ export interface SealedActor {
 }
 
 /**
+ * The personal values of one event, encrypted together under its data subject's key: `paths` lists their JSON
+ * Pointers (sorted), and `sealed` is base64url(iv ‖ ciphertext ‖ tag) of AES-256-GCM over the canonical JSON array of
+ * the values in `paths` order. The key id and the paths are not personal data; the values at those paths read null in
+ * the sealed event.
+ */
+export interface SealedPersonalData {
+  key: string;
+  paths: string[];
+  sealed: string;
+}
+
+/**
  * The stored event exactly as it is hashed into the log. Optional fields appear only when the producer sent them:
- * a null placeholder would change the leaf bytes without carrying information.
+ * a null placeholder would change the leaf bytes without carrying information. With encryption, the value at each
+ * path `personal_data` lists is null in the stored form (whatever its type says) until a reader puts it back.
  */
 export interface SealedEvent {
   id: string;
@@ -89,6 +102,8 @@ export interface SealedEvent {
   compliance_tags?: string[];
   retention_category?: string;
   subject_id?: string;
+  /** Present when the event holds encrypted personal data. */
+  personal_data?: SealedPersonalData;
 }
 
 /** A sealed event together with its log hashes, hex encoded, as the API returns it. */

@@ -1,6 +1,12 @@
 import { changedFields } from './changed-fields.js';
 import { isNormalEventId } from './event-id.js';
-import { DEFAULT_ACTOR_TYPE, DEFAULT_OUTCOME, type EventInput, type SealedEvent } from './event-types.js';
+import {
+  DEFAULT_ACTOR_TYPE,
+  DEFAULT_OUTCOME,
+  type EventInput,
+  type SealedEvent,
+  type SealedPersonalData,
+} from './event-types.js';
 
 export interface SealContext {
   /** The tenant whose log the event joins (from the API key, or the event's own `tenant` with a platform key). */
@@ -18,6 +24,11 @@ export interface SealOptions {
    * already encrypted: every ciphertext differs, so deriving them from the encrypted input would list every field.
    */
   changedFields?: readonly string[];
+  /**
+   * The event's personal values, encrypted beforehand (the input then holds null at each of its paths); sealed as the
+   * `personal_data` member. Never taken from the input: a producer cannot submit one.
+   */
+  personalData?: Readonly<SealedPersonalData>;
 }
 
 /**
@@ -70,5 +81,9 @@ export function sealEvent(input: EventInput, at: SealContext, options: SealOptio
   if (input.compliance_tags !== undefined) sealed.compliance_tags = [...input.compliance_tags];
   if (input.retention_category !== undefined) sealed.retention_category = input.retention_category;
   if (input.subject_id !== undefined) sealed.subject_id = input.subject_id;
+  const personal = options.personalData;
+  if (personal !== undefined) {
+    sealed.personal_data = { key: personal.key, paths: [...personal.paths], sealed: personal.sealed };
+  }
   return sealed;
 }

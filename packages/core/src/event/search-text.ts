@@ -2,9 +2,6 @@ import type { SealedEvent } from './event-types.js';
 import { appendPointer } from './json-pointer.js';
 import { isPlainObject, type JsonValue } from './json-value.js';
 
-/** Envelopes of encrypted personal values (see privacy/envelope.ts): ciphertext is not worth indexing. */
-const ENCRYPTED_PREFIX = 'enc:v1:';
-
 /** Budget for text taken from metadata, in UTF-16 code units; keeps one event's search document small. */
 export const SEARCH_METADATA_BUDGET = 4096;
 
@@ -29,7 +26,6 @@ function metadataStrings(metadata: JsonValue, budget: number, excluded: Readonly
     const [value, pointer] = stack.pop() as [JsonValue, string];
     if (track && excluded.has(pointer)) continue;
     if (typeof value === 'string') {
-      if (value.startsWith(ENCRYPTED_PREFIX)) continue;
       const piece = cut(value, left);
       if (piece.length > 0) out.push(piece);
       left -= piece.length + 1;
@@ -51,7 +47,8 @@ function metadataStrings(metadata: JsonValue, budget: number, excluded: Readonly
  * in `changes`) and the data subject id are left out on purpose: search is open to readers without the
  * personal-data scope, and anything indexed could be probed one query at a time. Dotted action names are also
  * split into their segments so `login` finds `user.login`. The tenant's extra personal-data paths (JSON Pointers)
- * are left out the same way, and so is every encrypted value.
+ * are left out the same way. Encrypted personal data (the `personal_data` member) is never indexed: its values read
+ * null in the sealed event, and its ciphertext is not a member search looks at.
  */
 export function searchTextOf(sealed: SealedEvent, personalDataPaths: readonly string[] = []): string {
   const excluded = new Set(personalDataPaths);
@@ -80,6 +77,6 @@ export function searchTextOf(sealed: SealedEvent, personalDataPaths: readonly st
     words.push(...metadataStrings(sealed.metadata, SEARCH_METADATA_BUDGET, excluded));
   }
   return words
-    .filter((word): word is string => word !== undefined && word !== '' && !word.startsWith(ENCRYPTED_PREFIX))
+    .filter((word): word is string => word !== undefined && word !== '')
     .join(' ');
 }

@@ -1,4 +1,4 @@
-export * from './envelope.js';
+export * from './personal-data-member.js';
 export * from './personal-fields.js';
 export * from './personal-paths.js';
 export * from './pointer.js';

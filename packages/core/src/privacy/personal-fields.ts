@@ -18,6 +18,14 @@ export interface PersonalShape {
 /** Replaces one personal value; gets the value and its JSON Pointer in the event. */
 export type PersonalValueRewrite = (value: JsonValue, pointer: string) => JsonValue;
 
+/** Replaces the value at the `index`-th of the pointers given to rewritePaths. */
+export type PathRewrite = (value: JsonValue, pointer: string, index: number) => JsonValue;
+
+/** The default personal paths with their tokens, parsed once rather than for every event. */
+const DEFAULT_PATH_TOKENS: ReadonlyArray<readonly [string, readonly string[]]> = DEFAULT_PERSONAL_PATHS.map(
+  (pointer) => [pointer, parsePointer(pointer) as string[]] as const,
+);
+
 /** Sets a data member, so that even a `__proto__` key stays an ordinary own property (assignment would not). */
 function setMember(target: object, key: string | number, value: unknown): void {
   if (key === '__proto__') {
@@ -56,9 +64,8 @@ function rewriteLeaves(source: JsonObject, pointer: string, rewrite: PersonalVal
 function rewriteAt(
   root: Record<string, unknown>,
   tokens: readonly string[],
-  pointer: string,
   copied: WeakSet<object>,
-  rewrite: PersonalValueRewrite,
+  rewrite: (value: JsonValue) => JsonValue,
 ): void {
   let parent: Record<string, unknown> | unknown[] = root;
   for (let i = 0; i < tokens.length; i++) {
@@ -72,7 +79,7 @@ function rewriteAt(
     }
     const value = (parent as Record<string | number, unknown>)[key];
     if (i === tokens.length - 1) {
-      if (value !== undefined) setMember(parent, key, rewrite(value as JsonValue, pointer));
+      if (value !== undefined) setMember(parent, key, rewrite(value as JsonValue));
       return;
     }
     if (!(isPlainObject(value) || Array.isArray(value))) return;
@@ -101,13 +108,12 @@ export function rewritePersonalValues<T extends PersonalShape>(
   const actor = { ...event.actor };
   copy.actor = actor;
   copied.add(actor);
-  for (const pointer of DEFAULT_PERSONAL_PATHS) {
-    const tokens = parsePointer(pointer) as string[];
+  for (const [pointer, tokens] of DEFAULT_PATH_TOKENS) {
     if (tokens[0] === 'context' && copy.context !== undefined && !copied.has(copy.context)) {
       copy.context = { ...copy.context };
       copied.add(copy.context);
     }
-    rewriteAt(copy, tokens, pointer, copied, rewrite);
+    rewriteAt(copy, tokens, copied, (value) => rewrite(value, pointer));
   }
   if (event.changes !== undefined) {
     const changes: NonNullable<PersonalShape['changes']> = {};
@@ -121,8 +127,25 @@ export function rewritePersonalValues<T extends PersonalShape>(
   }
   for (const pointer of extraPaths) {
     const tokens = parsePointer(pointer);
-    if (tokens !== null && tokens.length > 0 && tokens[0] !== 'changes') rewriteAt(copy, tokens, pointer, copied, rewrite);
+    if (tokens !== null && tokens.length > 0 && tokens[0] !== 'changes') {
+      rewriteAt(copy, tokens, copied, (value) => rewrite(value, pointer));
+    }
   }
+  return copy;
+}
+
+/**
+ * A copy of `event` with the value at each of `pointers` rewritten (any member, arrays included; a pointer that names
+ * nothing in the event is skipped). Like rewritePersonalValues, it leaves the event alone and shares what it does not
+ * change.
+ */
+export function rewritePaths<T extends object>(event: T, pointers: readonly string[], rewrite: PathRewrite): T {
+  const copy = { ...event } as T & Record<string, unknown>;
+  const copied = new WeakSet<object>([copy]);
+  pointers.forEach((pointer, index) => {
+    const tokens = parsePointer(pointer);
+    if (tokens !== null && tokens.length > 0) rewriteAt(copy, tokens, copied, (value) => rewrite(value, pointer, index));
+  });
   return copy;
 }
 
@@ -158,67 +181,4 @@ function hasLeaf(object: JsonObject): boolean {
     if (!isPlainObject(value) || hasLeaf(value as JsonObject)) return true;
   }
   return false;
-}
-
-/** Replaces the strings `replace` answers for (anything else stays, shared), walking objects and arrays. */
-function mapStrings(
-  value: JsonValue,
-  pointer: string,
-  replace: (text: string, pointer: string) => JsonValue | undefined,
-): JsonValue {
-  if (typeof value === 'string') {
-    const replaced = replace(value, pointer);
-    return replaced === undefined ? value : replaced;
-  }
-  if (Array.isArray(value)) {
-    let out: JsonValue[] | null = null;
-    value.forEach((item, i) => {
-      const mapped = mapStrings(item, `${pointer}/${i}`, replace);
-      if (mapped !== item) {
-        out ??= [...value];
-        out[i] = mapped;
-      }
-    });
-    return out ?? value;
-  }
-  if (isPlainObject(value)) {
-    let out: JsonObject | null = null;
-    for (const key of Object.keys(value)) {
-      const item = (value as JsonObject)[key] as JsonValue;
-      const mapped = mapStrings(item, childPointer(pointer, key), replace);
-      if (mapped !== item) {
-        out ??= Object.defineProperties({}, Object.getOwnPropertyDescriptors(value)) as JsonObject;
-        setMember(out, key, mapped);
-      }
-    }
-    return out ?? value;
-  }
-  return value;
-}
-
-/**
- * A copy of `event` in which `replace` may substitute any string among the members that can hold personal data
- * (actor name and e-mail, resource name, context, changes, metadata); it answers undefined to keep a string. The
- * fields the log relies on are never visited, so no value there can be taken for an envelope.
- */
-export function mapPersonalStrings<T extends PersonalShape>(
-  event: T,
-  replace: (text: string, pointer: string) => JsonValue | undefined,
-): T {
-  const copy = { ...event } as T & Record<string, unknown>;
-  const actor = mapStrings(event.actor as JsonObject, '/actor', (text, pointer) =>
-    pointer === '/actor/name' || pointer === '/actor/email' ? replace(text, pointer) : undefined,
-  );
-  if (actor !== event.actor) copy.actor = actor as T['actor'];
-  const resource = mapStrings(event.resource as JsonObject, '/resource', (text, pointer) =>
-    pointer === '/resource/name' ? replace(text, pointer) : undefined,
-  );
-  if (resource !== event.resource) copy.resource = resource as T['resource'];
-  for (const member of ['context', 'changes', 'metadata'] as const) {
-    const value = event[member] as JsonValue | undefined;
-    if (value === undefined) continue;
-    const mapped = mapStrings(value, `/${member}`, replace);
-    if (mapped !== value) (copy as Record<string, unknown>)[member] = mapped;
-  }
-  return copy;
 }

@@ -5,7 +5,7 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 export const AES_KEY_BYTES = 32;
 
-// Every personal value gets its own IV; asking the system for 12 random bytes each time costs more than the
+// Every encryption gets its own IV; asking the system for 12 random bytes each time costs more than the
 // encryption itself, so they are taken from a buffer refilled a few hundred IVs at a time (still fresh random bytes,
 // each used once).
 const IV_POOL_BYTES = IV_BYTES * 512;

@@ -3,9 +3,9 @@ import type { StoredEvent } from '../store/ledger-store.js';
 
 /**
  * The API form of a stored entry. The leaf is the sealed event's canonical JSON, so parsing it gives back
- * exactly what was hashed; readers without `events:read:pii` get the masked copy (encrypted values included). It
- * decrypts nothing: with `personalData` encrypted values stay as stored. Routes that show personal data use
- * `ctx.privacy.read`, which decrypts with one key lookup per page and honours the tenant's personal-data paths.
+ * exactly what was hashed; readers without `events:read:pii` get the masked copy (encrypted paths included). It
+ * decrypts nothing: with `personalData` encrypted values stay as stored (null at each path the `personal_data` member
+ * lists). Routes that show personal data use `ctx.privacy.read`, which decrypts with one key lookup per page and honours the tenant's personal-data paths.
  */
 export function storedEventView(entry: StoredEvent, personalData: boolean): StoredEventView {
   const sealed = JSON.parse(entry.leaf) as SealedEvent;
@@ -42,6 +42,20 @@ export const STORED_EVENT_SCHEMA = {
     context: { ...object, description: 'ip and user_agent read "[masked]" without events:read:pii.' },
     changes: { ...object, description: 'Values read "[masked]" without events:read:pii; keys stay visible.' },
     subject_id: { type: 'string', description: 'The data subject the producer named (absent: the actor is the subject).' },
+    personal_data: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['key', 'paths', 'sealed'],
+      description:
+        "The event's personal values as stored: encrypted together (AES-256-GCM) under the data subject's key. " +
+        'Every path it lists reads decrypted with events:read:pii, "[masked]" without, and "[erased]" once the ' +
+        'subject was erased. Absent when the event holds no personal data or encryption is off.',
+      properties: {
+        key: { type: 'string', description: 'Id of the data key.' },
+        paths: { type: 'array', items: text, description: 'JSON Pointers of the encrypted values, sorted.' },
+        sealed: { type: 'string', description: 'base64url(iv ‖ ciphertext ‖ tag).' },
+      },
+    },
     leaf_hash: { type: 'string', description: 'hex SHA-256(0x00 || leaf)' },
     chain_hash: { type: 'string', description: 'hex SHA-256(previous chain_hash || leaf_hash)' },
   },

@@ -7,11 +7,14 @@ import {
   type EventInput,
 } from '@audit-ledger/core';
 import type { DataKeyService } from './data-key-service.js';
-import { fieldSealer, keyedFingerprint } from './field-cipher.js';
+import { keyedFingerprint, personalDataSealer } from './personal-data-cipher.js';
 import type { PersonalPathsCache } from './personal-paths-cache.js';
 import type { SealingHint } from './sealing-hint.js';
 
-/** A request ready for the sequencer (or the queue): final ids, personal data encrypted, hints from the plaintext. */
+/**
+ * A request ready for the sequencer (or the queue): final ids, personal values replaced by null, and per event a hint
+ * with what came from the plaintext and the encrypted `personal_data` member to seal.
+ */
 export interface ProtectedRequest {
   events: Array<EventInput & { id: string }>;
   /** One per event. */
@@ -26,8 +29,8 @@ export function subjectOf(event: EventInput): string {
 }
 
 /**
- * Encrypts the personal data of a request before anything is persisted or queued. Ids are fixed first, because the
- * ciphertexts are bound to them. changed_fields and the retry fingerprint come from the plaintext (random IVs make
+ * Encrypts the personal data of a request before anything is persisted or queued: all personal values of an event
+ * together, in one operation under its subject's key. Ids are fixed first, because the ciphertext is bound to them. changed_fields and the retry fingerprint come from the plaintext (random IVs make
  * every ciphertext differ); the fingerprint is then keyed with the subject's key before it is stored. Events without
  * personal data need no key and keep the plain fingerprint, which then reveals nothing personal.
  */
@@ -63,8 +66,9 @@ export function createEventProtector(options: {
       const fingerprint = plaintextFingerprint(event, { tenant, id: event.id });
       const subjectKey = keys.get(subjectOf(event));
       if (subjectKey === undefined) throw new Error(`no data key for a subject of tenant ${tenant}`);
-      const encrypted = encryptPersonalValues(event, paths, fieldSealer(tenant, event.id, subjectKey));
-      out.events.push({ ...encrypted, id: event.id });
+      const encrypted = encryptPersonalValues(event, paths, personalDataSealer(tenant, event.id, subjectKey));
+      out.events.push({ ...encrypted.event, id: event.id });
+      if (encrypted.personalData !== undefined) hint.personalData = encrypted.personalData;
       out.sealing.push({ ...hint, fingerprint: keyedFingerprint(subjectKey, fingerprint) });
     });
     return out;

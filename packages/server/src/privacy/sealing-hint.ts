@@ -1,8 +1,9 @@
-import { fromHex, toHex } from '@audit-ledger/core';
+import { fromHex, isSealedPersonalData, toHex, type SealedPersonalData } from '@audit-ledger/core';
 
 /**
  * What the ingest side worked out for one event before it reached the sequencer: with encryption, changed_fields and
- * the retry fingerprint must come from the plaintext, which the sequencer no longer sees.
+ * the retry fingerprint must come from the plaintext, which the sequencer no longer sees, and the encrypted personal
+ * data travels here (a producer's event can never carry it).
  */
 export interface SealingHint {
   /** changed_fields derived from the plaintext changes. */
@@ -13,6 +14,8 @@ export interface SealingHint {
   fingerprint?: Uint8Array;
   /** The id was generated here, so it cannot already be in the log and needs no lookup. */
   idGenerated?: boolean;
+  /** The event's encrypted personal values, sealed as its `personal_data` member. */
+  personalData?: SealedPersonalData;
 }
 
 /** A hint as it travels in a queued message (JSON). */
@@ -22,6 +25,7 @@ export interface WireSealingHint {
   /** hex */
   fingerprint?: string;
   id_generated?: boolean;
+  personal_data?: SealedPersonalData;
 }
 
 export function hintToWire(hint: SealingHint): WireSealingHint {
@@ -30,6 +34,7 @@ export function hintToWire(hint: SealingHint): WireSealingHint {
   if (hint.personalDataPaths !== undefined) wire.personal_data_paths = [...hint.personalDataPaths];
   if (hint.fingerprint !== undefined) wire.fingerprint = toHex(hint.fingerprint);
   if (hint.idGenerated !== undefined) wire.id_generated = hint.idGenerated;
+  if (hint.personalData !== undefined) wire.personal_data = hint.personalData;
   return wire;
 }
 
@@ -53,5 +58,10 @@ export function hintFromWire(value: unknown): SealingHint {
     hint.fingerprint = fromHex(wire.fingerprint);
   }
   if (wire.id_generated !== undefined) hint.idGenerated = wire.id_generated === true;
+  if (wire.personal_data !== undefined) {
+    if (!isSealedPersonalData(wire.personal_data)) throw new Error('sealing hint personal_data is malformed');
+    const { key, paths, sealed } = wire.personal_data;
+    hint.personalData = { key, paths, sealed };
+  }
   return hint;
 }

@@ -67,7 +67,9 @@ describe('personal data at rest in PostgreSQL', () => {
 
   it('keeps no plaintext personal data in a database dump, and the readers still see it', async () => {
     const text = await dump(url);
-    expect(text).toContain('enc:v1:');
+    // Each personal event carries one sealed member, and no value of its own in clear.
+    expect(text.split('"personal_data":{"key":').length - 1).toBeGreaterThanOrEqual(TAGS.length);
+    expect(text).toContain('"name":null');
     for (const tag of TAGS) for (const plain of plaintextOf(tag)) expect(text, plain).not.toContain(plain);
     const shown = await h.json<View>({ method: 'GET', url: `/v1/events/${ids[0]}` }, piiReader);
     expect(shown.metadata.patient.name).toBe('Orsolya Vexhaven pg1');
@@ -137,6 +139,30 @@ describe('personal data at rest in PostgreSQL', () => {
     expect(remote.code, remote.stderr + remote.stdout).toBe(0);
     const direct = await runCli(['verify', '--database-url', url, '--tenant', TENANT]);
     expect(direct.code, direct.stderr + direct.stdout).toBe(0);
+  });
+
+  it('notices a leaf whose personal_data paths were edited, and never shows values at the wrong path', async () => {
+    const [ack] = await h.write(writer, [personalEvent('pg-swap')]);
+    const [row] = await sql<{ leaf: string }>(url, 'SELECT leaf FROM events WHERE id = $1', [ack!.id]);
+    const leaf = JSON.parse(row!.leaf) as View;
+    const paths = leaf.personal_data.paths as string[];
+    expect(paths.slice(0, 2)).toEqual(['/actor/email', '/actor/name']);
+    // Name and e-mail swapped in the path list: without authentication each value would show at the other's place.
+    const edited = row!.leaf.replace('"paths":["/actor/email","/actor/name"', '"paths":["/actor/name","/actor/email"');
+    expect(edited).not.toBe(row!.leaf);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('SET session_replication_role = replica');
+      await client.query('UPDATE events SET leaf = $2 WHERE id = $1', [ack!.id, edited]);
+    } finally {
+      await client.end();
+    }
+    const shown = await h.json<View>({ method: 'GET', url: `/v1/events/${ack!.id}` }, piiReader);
+    expect(shown.actor).toMatchObject({ name: null, email: null });
+    const report = await h.json<View>({ method: 'GET', url: '/v1/log/verify' }, auditor);
+    expect(report.ok).toBe(false);
+    expect(report.failures.map((failure: View) => failure.seq)).toContain(ack!.seq);
   });
 
   it('notices a subject_id column that no longer matches the sealed event', async () => {

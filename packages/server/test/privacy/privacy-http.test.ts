@@ -52,8 +52,16 @@ describe.each<StoreName>(['PGlite', 'PostgreSQL'])('personal data over HTTP on %
       fromBase64((await get(`/v1/log/entries?start=${ack!.seq}&end=${ack!.seq + 1}`, logReader)).entries[0].leaf),
     );
     for (const plain of plaintextOf('a1')) expect(leaf).not.toContain(plain);
-    expect(leaf).toMatch(/"name":"enc:v1:/);
-    expect(JSON.parse(leaf)).toMatchObject({ changed_fields: ['diagnosis', 'weight_kg'], metadata: { ward: 'north' } });
+    const stored = JSON.parse(leaf);
+    expect(stored).toMatchObject({
+      actor: { id: 'doctor-a1', name: null, email: null },
+      changes: { before: { diagnosis: null, weight_kg: null, allergies: null } },
+      changed_fields: ['diagnosis', 'weight_kg'],
+      metadata: { ward: 'north', patient: { name: null, insurance: 'INS-77' } },
+      personal_data: { key: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/), sealed: expect.stringMatching(/^[A-Za-z0-9_-]+$/) },
+    });
+    expect(stored.personal_data.paths).toEqual([...stored.personal_data.paths].sort());
+    expect(stored.personal_data.paths).toEqual(expect.arrayContaining(['/actor/email', '/actor/name', '/metadata/patient/name']));
 
     const clear = await get(`/v1/events/${ack!.id}`, piiReader);
     expect(clear).toMatchObject({
@@ -62,6 +70,7 @@ describe.each<StoreName>(['PGlite', 'PostgreSQL'])('personal data over HTTP on %
       changes: { before: { diagnosis: 'Flurbix syndrome a1', weight_kg: 81.5, allergies: ['pollen-qx'] } },
       metadata: { patient: { name: 'Orsolya Vexhaven a1', insurance: 'INS-77' } },
       changed_fields: ['diagnosis', 'weight_kg'],
+      personal_data: stored.personal_data,
       leaf_hash: ack!.leaf_hash,
     });
 
@@ -73,7 +82,8 @@ describe.each<StoreName>(['PGlite', 'PostgreSQL'])('personal data over HTTP on %
       metadata: { ward: 'north', patient: { name: '[masked]', insurance: 'INS-77' } },
       leaf_hash: ack!.leaf_hash,
     });
-    expect(JSON.stringify(masked)).not.toMatch(/enc:v1|Zarvex|Vexhaven|Flurbix/);
+    expect(masked.personal_data).toEqual(stored.personal_data);
+    expect(JSON.stringify(masked)).not.toMatch(/Zarvex|Vexhaven|Flurbix/);
   });
 
   it('records reads that reveal personal data, before answering, without the data itself', async () => {
@@ -150,7 +160,7 @@ describe.each<StoreName>(['PGlite', 'PostgreSQL'])('personal data over HTTP on %
     expect(masked.headers['content-type']).toMatch(/^application\/x-ndjson/);
     const lines = ndjson(masked.body);
     expect(lines.map((line) => line.seq)).toEqual(lines.map((_, i) => i));
-    expect(masked.body).not.toMatch(/Zarvex|Vexhaven|enc:v1/);
+    expect(masked.body).not.toMatch(/Zarvex|Vexhaven|Flurbix/);
     const record = await latest('audit.export');
     expect(record.metadata).toMatchObject({ count: lines.length, personal_data: false });
 

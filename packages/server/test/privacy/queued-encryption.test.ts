@@ -71,7 +71,13 @@ describe('queued ingest with encryption', () => {
       expect(decoded).not.toContain(plain);
     }
     expect(request.sealing).toHaveLength(1);
-    expect(request.sealing?.[0]).toMatchObject({ changed_fields: ['diagnosis', 'weight_kg'], fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(request.sealing?.[0]).toMatchObject({
+      changed_fields: ['diagnosis', 'weight_kg'],
+      fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      personal_data: { key: expect.any(String), paths: expect.arrayContaining(['/actor/name', '/metadata/patient/name']) },
+    });
+    // The queued event holds null where its personal values were.
+    expect(request.events[0]).toMatchObject({ actor: { name: null }, metadata: { patient: { name: null } } });
 
     const shown = await app.inject({ method: 'GET', url: `/v1/events/${id}`, headers: { authorization: `Bearer ${reader}` } });
     expect(shown.json()).toMatchObject({ actor: { name: 'Quillon Zarvex q1' }, changed_fields: ['diagnosis', 'weight_kg'] });
