@@ -294,4 +294,16 @@ describe('sealingTemplate fingerprint', () => {
     }
     expect(fingerprint(base, 'other')).not.toBe(fingerprint(base));
   });
+
+  it('counts a personal_data member by its paths only, since its ciphertext differs on every attempt', () => {
+    const nulled: EventInput = { ...base, actor: { id: 'u1', name: null as unknown as string } };
+    const sealed = (paths: string[], ciphertext: string) =>
+      toHex(sealingTemplate(nulled, { tenant: 'acme', id: ID }, { personalData: { key: 'k1', paths, sealed: ciphertext } }).fingerprint);
+    expect(sealed(['/actor/name'], 'AAAA')).toBe(sealed(['/actor/name'], 'BBBB'));
+    expect(sealed(['/actor/name'], 'AAAA')).not.toBe(sealed(['/actor/email', '/actor/name'], 'AAAA'));
+    expect(sealed(['/actor/name'], 'AAAA')).not.toBe(fingerprint(nulled));
+    // ... while the leaf keeps the ciphertext itself.
+    const leaf = sealingTemplate(nulled, { tenant: 'acme', id: ID }, { personalData: { key: 'k1', paths: ['/actor/name'], sealed: 'AAAA' } }).leaf(0, NOW);
+    expect(leaf).toContain('"personal_data":{"key":"k1","paths":["/actor/name"],"sealed":"AAAA"}');
+  });
 });

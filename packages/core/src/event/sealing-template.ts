@@ -21,7 +21,8 @@ export interface SealingTemplate {
   /**
    * SHA-256 over everything the template fixes (tenant and id included): two submissions get the same fingerprint
    * exactly when they would seal to the same fact, whatever their key order or spelled-out defaults, so it tells a
-   * retry from a different event reusing an id without serialising the input a second time.
+   * retry from a different event reusing an id without serialising the input a second time. Of a `personal_data`
+   * member only the paths count; the caller adds a (keyed) digest of the values it encrypted.
    */
   readonly fingerprint: Uint8Array;
   /** Exactly `leafOf(sealEvent(input, { tenant, id, seq, receivedAt }))`. */
@@ -45,31 +46,37 @@ export function sealingTemplate(
   const slots = new Set<Slot>(occurredAt === null ? ['seq', 'received_at', 'occurred_at'] : ['seq', 'received_at']);
 
   // Members in RFC 8785 order; runs of fixed members become one string, each slot a gap between two strings.
+  // The fingerprint text is the same with a NUL in each gap (canonical JSON escapes NUL, so it is unambiguous),
+  // except that the personal_data member counts only by its paths: its ciphertext differs on every attempt (random
+  // IV), and what it encrypts is fingerprinted by the caller, keyed (see SealingTemplate.fingerprint).
   const pieces: string[] = [];
   const gaps: Slot[] = [];
   let run = '{';
+  let fingerprintText = '{';
   let first = true;
   const record = draft as unknown as Record<string, unknown>;
   for (const key of Object.keys(record).sort()) {
     const value = record[key];
     if (value === undefined) continue;
-    run += `${first ? '' : ','}${canonicalJson(key)}:`;
+    const name = `${first ? '' : ','}${canonicalJson(key)}:`;
+    run += name;
+    fingerprintText += name;
     first = false;
     if (slots.has(key as Slot)) {
       pieces.push(run);
       gaps.push(key as Slot);
       run = '';
+      fingerprintText += '\u0000';
     } else {
-      run += canonicalJson(value);
+      const text = canonicalJson(value);
+      run += text;
+      fingerprintText += key === 'personal_data' ? canonicalJson((value as { paths: unknown }).paths) : text;
     }
   }
   pieces.push(`${run}}`);
+  fingerprintText += '}';
 
-  // Pieces never contain a NUL (canonical JSON escapes it), so NUL-joined pieces and slot names are unambiguous.
-  const fingerprint = createHash('sha256')
-    .update(pieces.join('\u0000'))
-    .update(`\u0000${gaps.join(',')}`)
-    .digest();
+  const fingerprint = createHash('sha256').update(fingerprintText).update(`\u0000${gaps.join(',')}`).digest();
 
   return {
     draft,

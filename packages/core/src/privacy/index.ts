@@ -3,4 +3,3 @@ export * from './personal-fields.js';
 export * from './personal-paths.js';
 export * from './pointer.js';
 export * from './seal-personal-data.js';
-export * from './retry-fingerprint.js';

@@ -3,11 +3,10 @@ import {
   encryptPersonalValues,
   hasPersonalValues,
   newEventId,
-  plaintextFingerprint,
   type EventInput,
 } from '@audit-ledger/core';
 import type { DataKeyService } from './data-key-service.js';
-import { keyedFingerprint, personalDataSealer } from './personal-data-cipher.js';
+import { personalDataSealer, personalDigest } from './personal-data-cipher.js';
 import type { PersonalPathsCache } from './personal-paths-cache.js';
 import type { SealingHint } from './sealing-hint.js';
 
@@ -63,13 +62,16 @@ export function createEventProtector(options: {
         return;
       }
       hint.changedFields = changedFields(event.changes?.before, event.changes?.after);
-      const fingerprint = plaintextFingerprint(event, { tenant, id: event.id });
       const subjectKey = keys.get(subjectOf(event));
       if (subjectKey === undefined) throw new Error(`no data key for a subject of tenant ${tenant}`);
-      const encrypted = encryptPersonalValues(event, paths, personalDataSealer(tenant, event.id, subjectKey));
+      const seal = personalDataSealer(tenant, event.id, subjectKey);
+      const encrypted = encryptPersonalValues(event, paths, (plaintext, sealedPaths) => {
+        hint.personalDigest = personalDigest(subjectKey, sealedPaths, plaintext);
+        return seal(plaintext, sealedPaths);
+      });
       out.events.push({ ...encrypted.event, id: event.id });
       if (encrypted.personalData !== undefined) hint.personalData = encrypted.personalData;
-      out.sealing.push({ ...hint, fingerprint: keyedFingerprint(subjectKey, fingerprint) });
+      out.sealing.push(hint);
     });
     return out;
   };

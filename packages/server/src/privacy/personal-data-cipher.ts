@@ -48,10 +48,16 @@ export function personalDataOpener(tenant: string, eventId: string, keys: Readon
 }
 
 /**
- * The retry fingerprint as stored: an HMAC of the plaintext fingerprint under a key derived from the subject's data
- * key, so the stored value confirms no guess about the personal data (and stops matching anything once that key is
- * destroyed).
+ * The part of an event's retry fingerprint that covers its personal values: an HMAC of the paths and the very
+ * plaintext that was encrypted, under a key derived from the subject's data key. The sealing template fingerprints
+ * everything else (see SealingTemplate.fingerprint), so together they tell a retry from a different event without
+ * serialising the event a second time, and the stored hash confirms no guess about the personal data (and stops
+ * matching anything once that key is destroyed).
  */
-export function keyedFingerprint(subjectKey: SubjectKey, plainFingerprint: Uint8Array): Uint8Array {
-  return createHmac('sha256', subjectKey.fingerprintKey).update(plainFingerprint).digest();
+export function personalDigest(subjectKey: SubjectKey, paths: readonly string[], plaintext: string): Uint8Array {
+  return createHmac('sha256', subjectKey.fingerprintKey)
+    .update(canonicalJson(paths))
+    .update('\u0000')
+    .update(plaintext)
+    .digest();
 }

@@ -2,7 +2,7 @@ import { fromHex, isSealedPersonalData, toHex, type SealedPersonalData } from '@
 
 /**
  * What the ingest side worked out for one event before it reached the sequencer: with encryption, changed_fields and
- * the retry fingerprint must come from the plaintext, which the sequencer no longer sees, and the encrypted personal
+ * the personal values' part of the retry fingerprint must come from the plaintext, which the sequencer no longer sees, and the encrypted personal
  * data travels here (a producer's event can never carry it).
  */
 export interface SealingHint {
@@ -10,8 +10,11 @@ export interface SealingHint {
   changedFields?: readonly string[];
   /** The tenant's extra personal-data paths, kept out of full-text search. */
   personalDataPaths?: readonly string[];
-  /** The fingerprint to store as request_hash (keyed when the event holds personal data). */
-  fingerprint?: Uint8Array;
+  /**
+   * Keyed digest of the encrypted personal values (see personalDigest); the stored request_hash combines it with the
+   * sealing template's fingerprint.
+   */
+  personalDigest?: Uint8Array;
   /** The id was generated here, so it cannot already be in the log and needs no lookup. */
   idGenerated?: boolean;
   /** The event's encrypted personal values, sealed as its `personal_data` member. */
@@ -23,7 +26,7 @@ export interface WireSealingHint {
   changed_fields?: string[];
   personal_data_paths?: string[];
   /** hex */
-  fingerprint?: string;
+  personal_digest?: string;
   id_generated?: boolean;
   personal_data?: SealedPersonalData;
 }
@@ -32,7 +35,7 @@ export function hintToWire(hint: SealingHint): WireSealingHint {
   const wire: WireSealingHint = {};
   if (hint.changedFields !== undefined) wire.changed_fields = [...hint.changedFields];
   if (hint.personalDataPaths !== undefined) wire.personal_data_paths = [...hint.personalDataPaths];
-  if (hint.fingerprint !== undefined) wire.fingerprint = toHex(hint.fingerprint);
+  if (hint.personalDigest !== undefined) wire.personal_digest = toHex(hint.personalDigest);
   if (hint.idGenerated !== undefined) wire.id_generated = hint.idGenerated;
   if (hint.personalData !== undefined) wire.personal_data = hint.personalData;
   return wire;
@@ -53,9 +56,9 @@ export function hintFromWire(value: unknown): SealingHint {
     if (!strings(wire.personal_data_paths)) throw new Error('sealing hint personal_data_paths is not a list of strings');
     hint.personalDataPaths = wire.personal_data_paths;
   }
-  if (wire.fingerprint !== undefined) {
-    if (typeof wire.fingerprint !== 'string') throw new Error('sealing hint fingerprint is not hex');
-    hint.fingerprint = fromHex(wire.fingerprint);
+  if (wire.personal_digest !== undefined) {
+    if (typeof wire.personal_digest !== 'string') throw new Error('sealing hint personal_digest is not hex');
+    hint.personalDigest = fromHex(wire.personal_digest);
   }
   if (wire.id_generated !== undefined) hint.idGenerated = wire.id_generated === true;
   if (wire.personal_data !== undefined) {

@@ -1,4 +1,4 @@
-import { newEventId, sealingTemplate, type EventInput } from '@audit-ledger/core';
+import { newEventId, sealingTemplate, sha256, type EventInput } from '@audit-ledger/core';
 import type { IngestAck } from '../app-context.js';
 import { LedgerError } from '../errors.js';
 import type { SealingHint } from '../privacy/sealing-hint.js';
@@ -85,7 +85,10 @@ export function createSequencer(options: SequencerOptions): Sequencer {
         const template = sealingTemplate(input, { tenant, id }, hint);
         return {
           id,
-          requestHash: hint.fingerprint ?? template.fingerprint,
+          requestHash:
+            hint.personalDigest === undefined
+              ? template.fingerprint
+              : sha256(template.fingerprint, hint.personalDigest),
           template,
           occurredAt: input.occurred_at === undefined ? null : new Date(input.occurred_at),
           chosenByProducer: input.id !== undefined && hint.idGenerated !== true,

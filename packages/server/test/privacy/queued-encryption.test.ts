@@ -73,7 +73,7 @@ describe('queued ingest with encryption', () => {
     expect(request.sealing).toHaveLength(1);
     expect(request.sealing?.[0]).toMatchObject({
       changed_fields: ['diagnosis', 'weight_kg'],
-      fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      personal_digest: expect.stringMatching(/^[0-9a-f]{64}$/),
       personal_data: { key: expect.any(String), paths: expect.arrayContaining(['/actor/name', '/metadata/patient/name']) },
     });
     // The queued event holds null where its personal values were.
