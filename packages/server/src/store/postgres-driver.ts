@@ -30,7 +30,10 @@ const typeParsers: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-type Queryable = pg.Pool | pg.PoolClient;
+/** What executorOf needs of a pool, a client or a wrapper around either. */
+interface Queryable {
+  query(text: string, params?: unknown[]): Promise<pg.QueryResult>;
+}
 
 function executorOf(target: Queryable): SqlExecutor {
   return {
@@ -73,17 +76,36 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
   // one; without a listener the 'error' event would crash the process instead.
   pool.on('error', () => {});
   const { session } = options;
-  if (session !== undefined) {
-    // Queued from the connect event, so it reaches the server before the first query of whoever asked for the
-    // connection. Should it fail, the connection is closed rather than used without its settings: the queries
-    // queued behind it fail instead.
-    pool.on('connect', (client) => {
-      client.query(session.text, [...session.params]).catch(() => {
-        void client.end().catch(() => {});
-      });
-    });
+  // Connections that ran the session statement; a pool may replace a broken connection at any time.
+  const prepared = new WeakSet<pg.PoolClient>();
+  async function acquire(): Promise<pg.PoolClient> {
+    const client = await pool.connect();
+    if (session === undefined || prepared.has(client)) return client;
+    try {
+      // Awaited before the connection is handed out, so no query can run without the session's settings.
+      await client.query(session.text, [...session.params]);
+    } catch (error) {
+      // Released with the error: the pool destroys the connection rather than reuse it unprepared.
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    prepared.add(client);
+    return client;
   }
-  const poolExecutor = executorOf(pool);
+  const poolExecutor = executorOf(
+    session === undefined
+      ? pool
+      : {
+          async query(text: string, params?: unknown[]) {
+            const client = await acquire();
+            try {
+              return await client.query(text, params);
+            } finally {
+              client.release();
+            }
+          },
+        },
+  );
 
   return {
     kind: 'postgres',
@@ -91,7 +113,7 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
     query: poolExecutor.query,
     exec: poolExecutor.exec,
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await acquire();
       // A connection whose BEGIN, ROLLBACK or COMMIT failed is in an unknown state: it is destroyed, not reused.
       let discard: Error | undefined;
       try {
