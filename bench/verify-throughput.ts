@@ -108,7 +108,9 @@ async function main(): Promise<void> {
   const { DEFAULT_VERIFY_PAGE_SIZE } = await import('../packages/server/dist/log/verify-stored-log.js');
   const database = options.databaseUrl === undefined ? await createTestDatabase('bench_verify') : null;
   const url = options.databaseUrl ?? (database?.url as string);
-  const ctx = await createAppContext({ store: await openStore(url), adminToken: 'verify-bench' });
+  // AUDIT_LEDGER_ENCRYPTION=off fills the log with personal data in clear, as the service would: smaller leaves.
+  const encryption = (process.env.AUDIT_LEDGER_ENCRYPTION ?? 'on').toLowerCase() !== 'off';
+  const ctx = await createAppContext({ store: await openStore(url), adminToken: 'verify-bench', privacy: { encryption } });
   const raw = createPostgresDriver(url, { max: 1 });
   try {
     const existing = (await ctx.store.getHead(TENANT)).size;
