@@ -101,6 +101,7 @@ async function post(url: string, path: string, token: string, body: unknown): Pr
 export async function buildBaseLog(): Promise<BaseLog> {
   const database = await createTestDatabase('al_verify_base');
   const service = await startService(database.url);
+  let built = false;
   try {
     await post(service.url, '/v1/tenants', ADMIN_TOKEN, { id: TENANT, name: 'Acme' });
     const minted = await post(service.url, `/v1/tenants/${TENANT}/api-keys`, ADMIN_TOKEN, {
@@ -128,7 +129,7 @@ export async function buildBaseLog(): Promise<BaseLog> {
     if (!saved.ok || saved.checkpoint === null || saved.size !== LOG_SIZE) {
       throw new Error(`the base log does not verify: ${JSON.stringify(saved.failures)}`);
     }
-    return {
+    const base: BaseLog = {
       template: database.name,
       token: String(minted.key),
       origin: service.ctx.logOrigin(TENANT),
@@ -138,9 +139,13 @@ export async function buildBaseLog(): Promise<BaseLog> {
       checkpointSizes: (await service.ctx.store.listCheckpoints(TENANT)).map((checkpoint) => checkpoint.size).sort((a, b) => a - b),
       drop: () => database.drop(),
     };
+    built = true;
+    return base;
   } finally {
     // A template must have no open connections when it is copied.
     await service.close();
+    // A base that failed to build is nobody's to drop later.
+    if (!built) await database.drop();
   }
 }
 
