@@ -234,6 +234,40 @@ describe('relay to a real Audit Ledger service', () => {
     }
   });
 
+  it('drains only once the batches its running workers hold are settled', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    const proxy = await startRecordingProxy(service.url, {
+      async onAnswered(): Promise<'pass'> {
+        held();
+        await gate;
+        return 'pass';
+      },
+    });
+    try {
+      await withAuditTransaction(db.pool, { actor: { id: 'u-6' }, tenant: 'held' }, async (client) => {
+        await client.query("INSERT INTO notes (body) VALUES ('held')");
+      });
+      const relay = relayFor(proxy.url, { pollIntervalMs: 600_000 });
+      await relay.start();
+      await holding;
+      // The worker's batch is posted and its rows are locked; drain must not report an empty outbox meanwhile.
+      let drained = false;
+      const draining = relay.drain().then(() => (drained = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(drained).toBe(false);
+      release();
+      await draining;
+      expect(await pending()).toBe(0);
+      expect(await service.events('held')).toHaveLength(1);
+    } finally {
+      release();
+      await proxy.close();
+    }
+  });
+
   it('wakes on NOTIFY when a transaction commits, without waiting for the poll', async () => {
     const relay = relayFor(service.url, { pollIntervalMs: 600_000 });
     await relay.start();

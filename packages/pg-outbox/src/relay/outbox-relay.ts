@@ -169,7 +169,18 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     options.onBatch?.(result);
   }
 
-  async function shipOne(): Promise<BatchResult> {
+  // Batches being shipped right now, by the background workers or by drain().
+  const inFlight = new Set<Promise<BatchResult>>();
+
+  function shipOne(): Promise<BatchResult> {
+    const batch = shipOneBatch();
+    inFlight.add(batch);
+    const forget = (): void => void inFlight.delete(batch);
+    batch.then(forget, forget);
+    return batch;
+  }
+
+  async function shipOneBatch(): Promise<BatchResult> {
     const client = await options.pool.connect();
     let broken = false;
     try {
@@ -275,7 +286,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       for (;;) {
         const rounds = await Promise.all(Array.from({ length: concurrency }, () => shipWhileFull()));
         total += rounds.reduce((sum, round) => sum + round.shipped, 0);
-        if (rounds.every((round) => round.handled === 0) || halted) return total;
+        if (halted) return total;
+        if (rounds.every((round) => round.handled === 0)) {
+          // Rows a running worker of this relay holds were skipped (SKIP LOCKED), not shipped: wait for its batches
+          // to commit or roll back, then look once more.
+          if (inFlight.size === 0) return total;
+          await Promise.allSettled([...inFlight]);
+        }
       }
     },
     stats: () => ({ ...stats }),
