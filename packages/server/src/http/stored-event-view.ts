@@ -60,3 +60,13 @@ export const STORED_EVENT_SCHEMA = {
     chain_hash: { type: 'string', description: 'hex SHA-256(previous chain_hash || leaf_hash)' },
   },
 } as const;
+
+/** A page of stored events, newest first, as the event list and subject access answer it. */
+export const EVENT_PAGE_SCHEMA = {
+  type: 'object',
+  required: ['events', 'next_cursor'],
+  properties: {
+    events: { type: 'array', items: { $ref: 'StoredEvent#' } },
+    next_cursor: { type: ['string', 'null'], description: 'null on the last page.' },
+  },
+} as const;

@@ -13,6 +13,7 @@ import { LedgerError } from '../../errors.js';
 import type { EventFilter } from '../../store/ledger-store.js';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../event-cursor.js';
 import { GUARDED, problemResponses } from '../problem-schema.js';
+import { EVENT_PAGE_SCHEMA } from '../stored-event-view.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
 import { schemaInstant } from '../schema-instant.js';
@@ -192,14 +193,7 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
         security: BEARER_SECURITY,
         querystring: LIST_QUERY,
         response: {
-          200: {
-            type: 'object',
-            required: ['events', 'next_cursor'],
-            properties: {
-              events: { type: 'array', items: { $ref: 'StoredEvent#' } },
-              next_cursor: { type: ['string', 'null'], description: 'null on the last page.' },
-            },
-          },
+          200: EVENT_PAGE_SCHEMA,
           ...problemResponses(...GUARDED),
         },
       },

@@ -7,6 +7,7 @@ import { LedgerError } from '../../errors.js';
 import { recordRead } from '../../privacy/read-audit.js';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../event-cursor.js';
 import { GUARDED, problemResponses } from '../problem-schema.js';
+import { EVENT_PAGE_SCHEMA } from '../stored-event-view.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
 
@@ -158,14 +159,7 @@ export function subjectRoutes(app: FastifyInstance, { ctx, guard, now }: RouteDe
           },
         },
         response: {
-          200: {
-            type: 'object',
-            required: ['events', 'next_cursor'],
-            properties: {
-              events: { type: 'array', items: { $ref: 'StoredEvent#' } },
-              next_cursor: { type: ['string', 'null'], description: 'null on the last page.' },
-            },
-          },
+          200: EVENT_PAGE_SCHEMA,
           ...problemResponses(...GUARDED),
         },
       },
