@@ -25,6 +25,18 @@ export interface EventResource {
   name?: string;
 }
 
+/** The members of an event's `context`, in one list so code that copies, merges or validates them misses none. */
+export const EVENT_CONTEXT_FIELDS = [
+  'ip',
+  'user_agent',
+  'request_id',
+  'session_id',
+  'business_process',
+  'auth_method',
+  'role',
+  'reason',
+] as const satisfies readonly (keyof EventContext)[];
+
 export interface EventContext {
   ip?: string;
   user_agent?: string;

@@ -1,3 +1,4 @@
+import { EVENT_CONTEXT_FIELDS } from '../event/event-types.js';
 import { parsePointer } from './pointer.js';
 
 /**
@@ -12,16 +13,7 @@ export const CHANGE_SIDES = ['before', 'after'] as const;
 /** Most extra paths one tenant may mark, and the longest pointer accepted. */
 export const PERSONAL_PATH_LIMITS = { maxPaths: 100, maxLength: 512 } as const;
 
-const CONTEXT_FIELDS = new Set([
-  'ip',
-  'user_agent',
-  'request_id',
-  'session_id',
-  'business_process',
-  'auth_method',
-  'role',
-  'reason',
-]);
+const CONTEXT_FIELDS: ReadonlySet<string> = new Set(EVENT_CONTEXT_FIELDS);
 
 /**
  * Why `pointer` cannot be a tenant-marked personal path, or null when it can. Only members that carry free

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { EventActor, EventContext } from '@audit-ledger/core';
+import { EVENT_CONTEXT_FIELDS, type EventActor, type EventContext } from '@audit-ledger/core';
 
 /**
  * Who is acting and from where, for everything that runs inside one request, job or script. The field names are the
@@ -16,17 +16,8 @@ export interface AuditContext extends EventContext {
  */
 export type AuditContextPatch = { [K in keyof AuditContext]?: AuditContext[K] | null | undefined };
 
-/** The `context.*` fields of an event, in one list so merging and copying never miss one. */
-export const EVENT_CONTEXT_FIELDS = [
-  'ip',
-  'user_agent',
-  'request_id',
-  'session_id',
-  'business_process',
-  'auth_method',
-  'role',
-  'reason',
-] as const satisfies readonly (keyof EventContext)[];
+// The `context.*` fields of an event, in one list so merging and copying never miss one.
+export { EVENT_CONTEXT_FIELDS };
 
 /**
  * One scope's state. The value is replaced, never mutated, on update: events already handed to a recorder may share
