@@ -24,7 +24,11 @@ export interface Harness {
 export async function openHarness(options: HttpServerOptions = {}): Promise<Harness> {
   const store = createLedgerStore(createPgliteDriver(undefined));
   const ctx = await createAppContext({ store, adminToken: OPERATOR_TOKEN });
-  const app = await buildHttpServer(ctx, options);
+  return harnessOver(ctx, await buildHttpServer(ctx, options), OPERATOR_TOKEN);
+}
+
+/** Drives an app with inject, minting through the API with the given operator token; close() closes both. */
+export function harnessOver(ctx: AppContext, app: FastifyInstance, operatorToken: string): Harness {
   const call = (request: InjectOptions, token?: string) =>
     app.inject({
       ...request,
@@ -35,12 +39,12 @@ export async function openHarness(options: HttpServerOptions = {}): Promise<Harn
     ctx,
     call,
     async createTenant(id) {
-      const response = await call({ method: 'POST', url: '/v1/tenants', payload: { id, name: `Tenant ${id}` } }, OPERATOR_TOKEN);
+      const response = await call({ method: 'POST', url: '/v1/tenants', payload: { id, name: `Tenant ${id}` } }, operatorToken);
       expect(response.statusCode, response.body).toBe(201);
     },
     async mintKey(tenant, scopes, extra = {}) {
       const url = tenant === null ? '/v1/api-keys' : `/v1/tenants/${tenant}/api-keys`;
-      const response = await call({ method: 'POST', url, payload: { name: 'test key', scopes, ...extra } }, OPERATOR_TOKEN);
+      const response = await call({ method: 'POST', url, payload: { name: 'test key', scopes, ...extra } }, operatorToken);
       expect(response.statusCode, response.body).toBe(201);
       return response.json<{ id: string; key: string }>();
     },

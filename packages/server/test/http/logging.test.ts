@@ -1,26 +1,12 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturedLog } from '../support/captured-log.js';
 import { event, openHarness, OPERATOR_TOKEN, type Harness } from './http-harness.js';
 
 let h: Harness;
-const lines: string[] = [];
+const { lines, logger } = capturedLog();
 
 beforeAll(async () => {
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  // An operator who logs every request header, as when debugging a proxy, must still not leak credentials.
-  const serializers = {
-    req: (request: { method: string; url: string; headers: Record<string, unknown> }) => ({
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-    }),
-  };
-  h = await openHarness({ logger: { level: 'trace', stream, serializers } });
+  h = await openHarness({ logger });
 });
 
 afterAll(async () => {

@@ -1,12 +1,10 @@
-import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { FastifyInstance } from 'fastify';
-import { expect } from 'vitest';
-import type { AppContext, ServiceConfig } from '../../src/app-context.js';
+import type { ServiceConfig } from '../../src/app-context.js';
 import { createAppContext } from '../../src/app.js';
 import { buildHttpServer } from '../../src/http/build-http-server.js';
 import { createLedgerStore } from '../../src/store/create-ledger-store.js';
-import type { LedgerStore, Scope } from '../../src/store/ledger-store.js';
+import type { LedgerStore } from '../../src/store/ledger-store.js';
 import { createPgliteDriver } from '../../src/store/pglite-driver.js';
+import { harnessOver, type Harness } from '../http/http-harness.js';
 
 export const OPERATOR_TOKEN = 'alo_key-tests-operator-token';
 
@@ -21,14 +19,8 @@ export function testClock(start = new Date()): TestClock {
   return { now: () => new Date(at), advance: (ms) => void (at += ms) };
 }
 
-export interface KeyHarness {
-  app: FastifyInstance;
-  ctx: AppContext;
+export interface KeyHarness extends Harness {
   clock: TestClock;
-  call(options: InjectOptions, token?: string): Promise<LightMyRequestResponse>;
-  createTenant(id: string): Promise<void>;
-  mintKey(tenant: string | null, scopes: Scope[], extra?: Record<string, unknown>): Promise<{ id: string; key: string }>;
-  close(): Promise<void>;
 }
 
 export interface KeyHarnessOptions {
@@ -51,36 +43,8 @@ export async function openKeyHarness(options: KeyHarnessOptions = {}): Promise<K
   });
   const clock = testClock();
   const app = await buildHttpServer(ctx, { now: clock.now, ...(options.logger !== undefined ? { logger: options.logger } : {}) });
-  const call = (request: InjectOptions, token?: string) =>
-    app.inject({
-      ...request,
-      headers: { ...request.headers, ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}) },
-    });
-  return {
-    app,
-    ctx,
-    clock,
-    call,
-    async createTenant(id) {
-      const response = await call({ method: 'POST', url: '/v1/tenants', payload: { id, name: `Tenant ${id}` } }, OPERATOR_TOKEN);
-      expect(response.statusCode, response.body).toBe(201);
-    },
-    async mintKey(tenant, scopes, extra = {}) {
-      const url = tenant === null ? '/v1/api-keys' : `/v1/tenants/${tenant}/api-keys`;
-      const response = await call({ method: 'POST', url, payload: { name: 'test key', scopes, ...extra } }, OPERATOR_TOKEN);
-      expect(response.statusCode, response.body).toBe(201);
-      return response.json<{ id: string; key: string }>();
-    },
-    async close() {
-      await app.close();
-      await ctx.close();
-    },
-  };
+  return { ...harnessOver(ctx, app, OPERATOR_TOKEN), clock };
 }
 
-/** An error answer: problem+json with the status, and its detail. */
-export function expectProblem(response: LightMyRequestResponse, status: number): { detail: string; errors?: { path: string }[] } {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-  return response.json<{ detail: string; errors?: { path: string }[] }>();
-}
+// The key tests hold error answers to the same standard as every other HTTP test.
+export { expectProblem } from '../http/http-harness.js';

@@ -1,28 +1,14 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturedLog } from '../support/captured-log.js';
 import { runCli, type CliRun } from '../verify/ledger-fixture.js';
 import { openKeyHarness, OPERATOR_TOKEN, type KeyHarness } from './key-harness.js';
 
 let h: KeyHarness;
 let url: string;
-const lines: string[] = [];
+const { lines, logger } = capturedLog();
 
 beforeAll(async () => {
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  // Request headers logged in full, as an operator debugging a proxy might: credentials must still not show.
-  const serializers = {
-    req: (request: { method: string; url: string; headers: Record<string, unknown> }) => ({
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-    }),
-  };
-  h = await openKeyHarness({ logger: { level: 'trace', stream, serializers } });
+  h = await openKeyHarness({ logger });
   url = await h.app.listen({ port: 0, host: '127.0.0.1' });
 });
 
