@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPageWorker } from '../../src/log/verify/page-worker-lane.js';
@@ -11,7 +10,7 @@ import { createPostgresDriver } from '../../src/store/postgres-driver.js';
 import { sqlStateOf, type SqlDriver, type SqlExecutor } from '../../src/store/sql-driver.js';
 import { createTenantScope, type TenantScope } from '../../src/store/tenant-scope.js';
 import { LEDGER_READER_ROLE, LEDGER_WRITER_ROLE } from '../../src/store/writer-role.js';
-import { createTestDatabase, TEST_SERVER_URL } from '../support/postgres.js';
+import { createTestDatabase, withOwnerOnlyDatabase } from '../support/postgres.js';
 import { batchAfter, TestLog } from '../store/test-log.js';
 
 const LEDGER_TABLES = ['events', 'merkle_nodes', 'log_heads', 'checkpoints'] as const;
@@ -256,16 +255,7 @@ describe.each(['pglite', 'postgres'] as const)('row-level security on %s', (kind
 
 describe('row-level security when the service roles are unavailable', () => {
   it('migrates, says why in the note, and runs every operation as the connecting user', async () => {
-    const owner = `al_rls_owner_${randomBytes(4).toString('hex')}`;
-    const admin = createPostgresDriver(TEST_SERVER_URL, { max: 1 });
-    const database = await createTestDatabase('al_rls_owner');
-    let driver: SqlDriver | undefined;
-    try {
-      await admin.exec(`CREATE ROLE ${owner} LOGIN NOSUPERUSER NOCREATEROLE`);
-      await admin.exec(`ALTER DATABASE ${database.name} OWNER TO ${owner}`);
-      const url = new URL(database.url);
-      url.username = owner;
-      driver = createPostgresDriver(url.toString());
+    await withOwnerOnlyDatabase('al_rls_owner', async (driver, owner) => {
       const store = createLedgerStore(driver);
       await store.migrate();
 
@@ -287,12 +277,7 @@ describe('row-level security when the service roles are unavailable', () => {
         (await db.query<{ role: string }>('SELECT current_user AS role')).rows[0]?.role,
       );
       expect(seen).toBe(owner);
-    } finally {
-      await driver?.close();
-      await database.drop();
-      await admin.exec(`DROP ROLE IF EXISTS ${owner}`);
-      await admin.close();
-    }
+    });
   });
 });
 

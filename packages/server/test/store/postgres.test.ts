@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createLedgerStore } from '../../src/store/create-ledger-store.js';
 import { createPostgresDriver } from '../../src/store/postgres-driver.js';
 import type { SqlDriver } from '../../src/store/sql-driver.js';
-import { createTestDatabase, TEST_SERVER_URL } from '../support/postgres.js';
+import { createTestDatabase, withOwnerOnlyDatabase } from '../support/postgres.js';
 import { ledgerStoreContract } from './ledger-store.contract.js';
 import { TestLog } from './test-log.js';
 
@@ -31,16 +30,7 @@ ledgerStoreContract({
 
 describe('LedgerStore on postgres, connected as a database owner without role privileges', () => {
   it('migrates without the writer role, records why, and still appends under the triggers', async () => {
-    const owner = `al_owner_${randomBytes(4).toString('hex')}`;
-    const admin = createPostgresDriver(TEST_SERVER_URL, { max: 1 });
-    const database = await createTestDatabase('al_store_owner');
-    let driver: SqlDriver | undefined;
-    try {
-      await admin.exec(`CREATE ROLE ${owner} LOGIN NOSUPERUSER NOCREATEROLE`);
-      await admin.exec(`ALTER DATABASE ${database.name} OWNER TO ${owner}`);
-      const url = new URL(database.url);
-      url.username = owner;
-      driver = createPostgresDriver(url.toString());
+    await withOwnerOnlyDatabase('al_store_owner', async (driver) => {
       const store = createLedgerStore(driver);
       await store.migrate();
 
@@ -57,11 +47,6 @@ describe('LedgerStore on postgres, connected as a database owner without role pr
       await store.withLogWriter(tenant, (writer) => writer.append(log.nextBatch(3)));
       expect((await store.getHead(tenant)).size).toBe(3);
       await expect(driver.query('DELETE FROM events')).rejects.toThrow(/audit ledger tables are append-only/);
-    } finally {
-      await driver?.close();
-      await database.drop();
-      await admin.exec(`DROP ROLE IF EXISTS ${owner}`);
-      await admin.close();
-    }
+    });
   });
 });
