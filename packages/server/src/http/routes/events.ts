@@ -18,6 +18,7 @@ import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
 import { schemaInstant } from '../schema-instant.js';
 import { filterOf, recordRead } from '../../privacy/read-audit.js';
+import { TENANT_ONLY_QUERY, TENANT_QUERY } from '../tenant-query.js';
 
 const MAX_PAGE = 1000;
 // events:read:pii is events:read with personal data in clear, so either scope reads.
@@ -34,7 +35,6 @@ const filterText = (maxLength: number, description?: string) =>
     ...(description !== undefined ? { description } : {}),
   }) as const;
 
-const TENANT_QUERY = { type: 'string', description: 'The tenant to read; required with a platform key.' } as const;
 
 const LIST_QUERY = {
   type: 'object',
@@ -245,7 +245,7 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
         summary: 'Get one event by id',
         security: BEARER_SECURITY,
         params: EVENT_PARAMS,
-        querystring: { type: 'object', additionalProperties: false, properties: { tenant: TENANT_QUERY } },
+        querystring: TENANT_ONLY_QUERY,
         response: { 200: { $ref: 'StoredEvent#' }, ...problemResponses(...GUARDED) },
       },
     },

@@ -9,6 +9,7 @@ import { GUARDED, problemResponses } from '../problem-schema.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
 import { schemaInstant } from '../schema-instant.js';
+import { TENANT_QUERY } from '../tenant-query.js';
 
 /** Rows read (and decrypted) per store query while streaming. */
 const EXPORT_PAGE = 500;
@@ -25,7 +26,7 @@ const EXPORT_QUERY = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    tenant: { type: 'string', description: 'The tenant; required with a platform key.' },
+    tenant: TENANT_QUERY,
     from: { type: 'string', format: 'date-time', description: 'occurred_at at or after this instant.' },
     to: { type: 'string', format: 'date-time', description: 'occurred_at before this instant.' },
     from_seq: { type: 'integer', minimum: 0, description: 'First seq (inclusive).' },

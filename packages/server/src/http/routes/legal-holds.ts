@@ -9,9 +9,8 @@ import type { LegalHoldRecord } from '../../store/operations/privacy-records.js'
 import { GUARDED, problemResponses } from '../problem-schema.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
+import { TENANT_ONLY_QUERY } from '../tenant-query.js';
 
-const TENANT_QUERY = { type: 'string', description: 'The tenant; required with a platform key.' } as const;
-const TENANT_ONLY = { type: 'object', additionalProperties: false, properties: { tenant: TENANT_QUERY } } as const;
 
 export const LEGAL_HOLD_SCHEMA = {
   $id: 'LegalHold',
@@ -72,7 +71,7 @@ export function legalHoldRoutes(app: FastifyInstance, { ctx, guard, now }: Route
         tags: ['privacy'],
         summary: 'Place a legal hold on a data subject, or on the whole tenant',
         security: BEARER_SECURITY,
-        querystring: TENANT_ONLY,
+        querystring: TENANT_ONLY_QUERY,
         body: PLACE_BODY,
         response: { 201: { $ref: 'LegalHold#' }, ...problemResponses(...GUARDED) },
       },
@@ -111,7 +110,7 @@ export function legalHoldRoutes(app: FastifyInstance, { ctx, guard, now }: Route
         tags: ['privacy'],
         summary: "The tenant's legal holds, active and lifted, oldest first",
         security: BEARER_SECURITY,
-        querystring: TENANT_ONLY,
+        querystring: TENANT_ONLY_QUERY,
         response: {
           200: {
             type: 'object',
@@ -138,7 +137,7 @@ export function legalHoldRoutes(app: FastifyInstance, { ctx, guard, now }: Route
         summary: 'Lift a legal hold (it stays listed, with lifted_at)',
         security: BEARER_SECURITY,
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'Hold id.' } } },
-        querystring: TENANT_ONLY,
+        querystring: TENANT_ONLY_QUERY,
         response: { 204: { type: 'null', description: 'Lifted.' }, ...problemResponses(...GUARDED) },
       },
     },

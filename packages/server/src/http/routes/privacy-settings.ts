@@ -11,9 +11,8 @@ import { LedgerError, type FieldError } from '../../errors.js';
 import { GUARDED, problemResponses } from '../problem-schema.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
+import { TENANT_ONLY_QUERY } from '../tenant-query.js';
 
-const TENANT_QUERY = { type: 'string', description: 'The tenant; required with a platform key.' } as const;
-const TENANT_ONLY = { type: 'object', additionalProperties: false, properties: { tenant: TENANT_QUERY } } as const;
 
 const PATHS = {
   type: 'array',
@@ -56,7 +55,7 @@ export function privacySettingsRoutes(app: FastifyInstance, { ctx, guard, now }:
         tags: ['privacy'],
         summary: "The tenant's personal-data paths",
         security: BEARER_SECURITY,
-        querystring: TENANT_ONLY,
+        querystring: TENANT_ONLY_QUERY,
         response: { 200: SETTINGS_SCHEMA, ...problemResponses(...GUARDED) },
       },
     },
@@ -81,7 +80,7 @@ export function privacySettingsRoutes(app: FastifyInstance, { ctx, guard, now }:
           'written keep the form they were sealed in. Paths may not point into what the log relies on (ids, tenant, ' +
           'seq, timestamps, action, actor id and type, resource type and id, outcome, classification, tags, subject).',
         security: BEARER_SECURITY,
-        querystring: TENANT_ONLY,
+        querystring: TENANT_ONLY_QUERY,
         body: {
           type: 'object',
           additionalProperties: false,

@@ -10,9 +10,9 @@ import { GUARDED, problemResponses } from '../problem-schema.js';
 import { EVENT_PAGE_SCHEMA } from '../stored-event-view.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
+import { TENANT_ONLY_QUERY, TENANT_QUERY } from '../tenant-query.js';
 
 const MAX_PAGE = 1000;
-const TENANT_QUERY = { type: 'string', description: 'The tenant; required with a platform key.' } as const;
 
 export const SUBJECT_PARAMS = {
   type: 'object',
@@ -87,7 +87,7 @@ export function subjectRoutes(app: FastifyInstance, { ctx, guard, now }: RouteDe
           '{"reason": "..."}.',
         security: BEARER_SECURITY,
         params: SUBJECT_PARAMS,
-        querystring: { type: 'object', additionalProperties: false, properties: { tenant: TENANT_QUERY } },
+        querystring: TENANT_ONLY_QUERY,
         response: { 200: ERASURE_RECEIPT_SCHEMA, ...problemResponses(...GUARDED, 409) },
       },
     },
