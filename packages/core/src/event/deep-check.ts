@@ -16,10 +16,21 @@ function stringProblem(text: string): string | undefined {
   return undefined;
 }
 
+// A value's place: its parent's frame and its key or index. The JSON Pointer is spelled out only for a problem, so a
+// valid event (the usual case) costs no path strings at all.
 interface Frame {
   value: unknown;
-  path: string;
+  parent: Frame | null;
+  token: string | number;
   depth: number;
+}
+
+function pathOf(frame: Frame, rootPath: string): string {
+  const tokens: Array<string | number> = [];
+  for (let at: Frame | null = frame; at?.parent != null; at = at.parent) tokens.push(at.token);
+  let path = rootPath;
+  for (let i = tokens.length - 1; i >= 0; i--) path = appendPointer(path, tokens[i] as string | number);
+  return path;
 }
 
 /**
@@ -30,26 +41,26 @@ interface Frame {
  * the value budget is charged before children are queued, so a huge flat object is cut short too.
  */
 export function checkJsonTree(root: unknown, rootPath: string, limits: TreeLimits): FieldError | undefined {
-  const stack: Frame[] = [{ value: root, path: rootPath, depth: 1 }];
+  const stack: Frame[] = [{ value: root, parent: null, token: '', depth: 1 }];
   let values = 1;
-  const tooMany = (path: string): FieldError => ({
-    path,
-    message: `makes the event too large: an event may hold at most ${limits.maxValues} JSON values in total`,
-  });
+  const problem = (frame: Frame, message: string): FieldError => ({ path: pathOf(frame, rootPath), message });
+  const tooMany = (frame: Frame): FieldError =>
+    problem(frame, `makes the event too large: an event may hold at most ${limits.maxValues} JSON values in total`);
 
   while (stack.length > 0) {
-    const { value, path, depth } = stack.pop() as Frame;
+    const frame = stack.pop() as Frame;
+    const { value, depth } = frame;
     if (depth > limits.maxDepth) {
-      return { path, message: `is nested too deeply: an event may be at most ${limits.maxDepth} levels deep` };
+      return problem(frame, `is nested too deeply: an event may be at most ${limits.maxDepth} levels deep`);
     }
     switch (typeof value) {
       case 'string': {
-        const problem = stringProblem(value);
-        if (problem !== undefined) return { path, message: `must not contain ${problem}` };
+        const found = stringProblem(value);
+        if (found !== undefined) return problem(frame, `must not contain ${found}`);
         continue;
       }
       case 'number':
-        if (!Number.isFinite(value)) return { path, message: 'must be a finite number' };
+        if (!Number.isFinite(value)) return problem(frame, 'must be a finite number');
         continue;
       case 'boolean':
         continue;
@@ -57,27 +68,26 @@ export function checkJsonTree(root: unknown, rootPath: string, limits: TreeLimit
         if (value === null) continue;
         break;
       default:
-        return { path, message: 'must be a JSON value (string, number, boolean, null, array or object)' };
+        return problem(frame, 'must be a JSON value (string, number, boolean, null, array or object)');
     }
 
     const children: Frame[] = [];
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
-        const childPath = appendPointer(path, i);
-        if (++values > limits.maxValues) return tooMany(childPath);
-        children.push({ value: value[i], path: childPath, depth: depth + 1 });
+        const child: Frame = { value: value[i], parent: frame, token: i, depth: depth + 1 };
+        if (++values > limits.maxValues) return tooMany(child);
+        children.push(child);
       }
     } else if (isPlainObject(value)) {
-      const keys = Object.keys(value);
-      for (const key of keys) {
-        const childPath = appendPointer(path, key);
-        const problem = stringProblem(key);
-        if (problem !== undefined) return { path: childPath, message: `key must not contain ${problem}` };
-        if (++values > limits.maxValues) return tooMany(childPath);
-        children.push({ value: value[key], path: childPath, depth: depth + 1 });
+      for (const key of Object.keys(value)) {
+        const child: Frame = { value: value[key], parent: frame, token: key, depth: depth + 1 };
+        const found = stringProblem(key);
+        if (found !== undefined) return problem(child, `key must not contain ${found}`);
+        if (++values > limits.maxValues) return tooMany(child);
+        children.push(child);
       }
     } else {
-      return { path, message: 'must be a JSON value (string, number, boolean, null, array or object)' };
+      return problem(frame, 'must be a JSON value (string, number, boolean, null, array or object)');
     }
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Frame);
   }

@@ -5,6 +5,7 @@ import {
   newEventId,
   type EventInput,
 } from '@audit-ledger/core';
+import { mapInSlices } from '../sequencer/map-in-slices.js';
 import type { DataKeyService } from './data-key-service.js';
 import { personalDataSealer, personalDigest } from './personal-data-cipher.js';
 import type { PersonalPathsCache } from './personal-paths-cache.js';
@@ -52,15 +53,10 @@ export function createEventProtector(options: {
     const subjects = withIds.filter((_, i) => personal[i]).map(subjectOf);
     const keys = subjects.length > 0 ? await dataKeys.activeKeys(tenant, subjects) : new Map();
 
-    const out: ProtectedRequest = { events: [], sealing: [] };
-    withIds.forEach((event, i) => {
+    const protectedEvents = await mapInSlices(withIds, (event, i) => {
       const hint: SealingHint = { ...personalDataPaths, idGenerated: generated[i] === true };
-      if (!personal[i]) {
-        // Nothing encrypted: the sequencer derives changed_fields and the fingerprint as for any event.
-        out.events.push(event);
-        out.sealing.push(hint);
-        return;
-      }
+      // Nothing encrypted: the sequencer derives changed_fields and the fingerprint as for any event.
+      if (!personal[i]) return { event, hint };
       hint.changedFields = changedFields(event.changes?.before, event.changes?.after);
       const subjectKey = keys.get(subjectOf(event));
       if (subjectKey === undefined) throw new Error(`no data key for a subject of tenant ${tenant}`);
@@ -69,10 +65,9 @@ export function createEventProtector(options: {
         hint.personalDigest = personalDigest(subjectKey, sealedPaths, plaintext);
         return seal(plaintext, sealedPaths);
       });
-      out.events.push({ ...encrypted.event, id: event.id });
       if (encrypted.personalData !== undefined) hint.personalData = encrypted.personalData;
-      out.sealing.push(hint);
+      return { event: { ...encrypted.event, id: event.id }, hint };
     });
-    return out;
+    return { events: protectedEvents.map((p) => p.event), sealing: protectedEvents.map((p) => p.hint) };
   };
 }

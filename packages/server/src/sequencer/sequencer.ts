@@ -3,6 +3,7 @@ import type { IngestAck } from '../app-context.js';
 import { LedgerError } from '../errors.js';
 import type { SealingHint } from '../privacy/sealing-hint.js';
 import type { LedgerStore } from '../store/ledger-store.js';
+import { mapInSlices } from './map-in-slices.js';
 import { planBatch, type PreparedEvent, type RequestOutcome } from './plan-batch.js';
 import { TenantQueue, type QueuedRequest } from './tenant-queue.js';
 
@@ -43,8 +44,7 @@ export function createSequencer(options: SequencerOptions): Sequencer {
     for (const request of group) for (const event of request.items) if (event.chosenByProducer) lookup.add(event.id);
 
     const plan = await store.withLogWriter(tenant, async (writer) => {
-      const head = await writer.head();
-      const existing = lookup.size > 0 ? await writer.findExisting([...lookup]) : new Map();
+      const { head, existing } = await writer.position([...lookup]);
       const planned = planBatch(tenant, head, group.map((request) => request.items), existing, now());
       if (planned.append !== null) await writer.append(planned.append);
       return planned;
@@ -77,9 +77,9 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   }
 
   return {
-    submit(tenant, events, sealing) {
+    async submit(tenant, events, sealing) {
       // Everything that does not depend on the log's position happens here, outside the log lock.
-      const prepared = events.map((input, i): SubmittedEvent => {
+      const prepared = await mapInSlices(events, (input, i): SubmittedEvent => {
         const id = input.id ?? newEventId();
         const hint = sealing?.[i] ?? {};
         const template = sealingTemplate(input, { tenant, id }, hint);

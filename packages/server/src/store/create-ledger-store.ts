@@ -37,6 +37,7 @@ import {
   scanEvents,
   scanNodes,
 } from './operations/verification-scans.js';
+import type { WrittenMonths } from './operations/append-batch.js';
 import { withLogWriter } from './operations/with-log-writer.js';
 import { ensurePartitions } from './partitions.js';
 import type { SqlDriver } from './sql-driver.js';
@@ -50,6 +51,7 @@ export function createLedgerStore(driver: SqlDriver): LedgerStore {
   // Every operation on one tenant's ledger rows runs through this scope (row-level security, migration 005); the
   // exceptions are listed in tenant-scope.ts.
   const scope = createTenantScope(driver);
+  const writtenMonths: WrittenMonths = new Set();
 
   return {
     kind: driver.kind,
@@ -87,7 +89,7 @@ export function createLedgerStore(driver: SqlDriver): LedgerStore {
     beginSigningKeyRotation: (key, at) => beginSigningKeyRotation(driver, key, at),
     completeSigningKeyRotation: (at) => completeSigningKeyRotation(driver, at),
 
-    withLogWriter: (tenant, fn) => withLogWriter(driver, scope, tenant, fn),
+    withLogWriter: (tenant, fn) => withLogWriter(driver, scope, tenant, fn, writtenMonths),
     getHead: (tenant) => scope.read(tenant, (db) => readHead(db, tenant)),
     tenantsNeedingCheckpoint: () => tenantsNeedingCheckpoint(driver),
 

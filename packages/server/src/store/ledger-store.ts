@@ -122,11 +122,13 @@ export interface AppendBatch {
 
 /** Operations available while holding a tenant's log lock (inside one transaction). */
 export interface LogWriter {
-  head(): Promise<LogHead>;
-  /** Stored events among ids (one query), keyed by the ids as given; ids that are not UUIDs are never found. */
-  findExisting(ids: readonly string[]): Promise<Map<string, ExistingEvent>>;
   /**
-   * Writes the batch (events in one statement, nodes in one, then the head row). Rejects a batch that contradicts
+   * The log's head, and the stored events among `ids` keyed by the ids as given (ids that are not UUIDs are never
+   * found): one query, so both come from the same snapshot.
+   */
+  position(ids: readonly string[]): Promise<{ head: LogHead; existing: Map<string, ExistingEvent> }>;
+  /**
+   * Writes the batch (events, nodes and the head row in one statement). Rejects a batch that contradicts
    * itself: no events, another tenant's event, seqs not contiguous, a head that does not follow the last event.
    */
   append(batch: AppendBatch): Promise<void>;

@@ -272,7 +272,7 @@ export function ledgerStoreContract(harness: StoreHarness): void {
     describe('log writer', () => {
       it('reads the empty head of a log with no entries', async () => {
         const tenant = await newTenant();
-        const head = await store.withLogWriter(tenant, (writer) => writer.head());
+        const head = await store.withLogWriter(tenant, async (writer) => (await writer.position([])).head);
         expect(head).toEqual({ size: 0, chainHash: new Uint8Array(32), frontier: [], lastReceivedAt: null });
         expectSameHead(await store.getHead(tenant), head);
         expect(await store.listHeads(tenant)).toEqual([]);
@@ -286,7 +286,7 @@ export function ledgerStoreContract(harness: StoreHarness): void {
         await appendBatches(log, [first, second]);
 
         expectSameHead(await store.getHead(log.tenant), second.head);
-        expectSameHead(await store.withLogWriter(log.tenant, (writer) => writer.head()), second.head);
+        expectSameHead(await store.withLogWriter(log.tenant, async (writer) => (await writer.position([])).head), second.head);
         const heads = await store.listHeads(log.tenant);
         expect(heads.map((h) => h.size)).toEqual([3, 23]);
         expectSameHead(heads[0] as LogHead, first.head);
@@ -319,15 +319,16 @@ export function ledgerStoreContract(harness: StoreHarness): void {
         });
       });
 
-      it('finds stored ids in one call, whatever their spelling', async () => {
+      it('finds stored ids with the head in one call, whatever their spelling', async () => {
         const log = await newLog(5);
         const [a, b] = log.events;
         if (a === undefined || b === undefined) throw new Error('log too short');
         const unknown = randomUUID();
         const upper = b.id.toUpperCase();
-        const found = await store.withLogWriter(log.tenant, (writer) =>
-          writer.findExisting([a.id, upper, unknown, 'not-a-uuid']),
+        const { head, existing: found } = await store.withLogWriter(log.tenant, (writer) =>
+          writer.position([a.id, upper, unknown, 'not-a-uuid']),
         );
+        expect(head.size).toBe(5);
         expect([...found.keys()].sort()).toEqual([a.id, upper].sort());
         const existing = found.get(upper);
         expect(existing?.seq).toBe(1);
@@ -336,8 +337,9 @@ export function ledgerStoreContract(harness: StoreHarness): void {
         expect(hex(existing?.requestHash ?? new Uint8Array())).toBe(hex(b.requestHash));
 
         const other = await newTenant();
-        const elsewhere = await store.withLogWriter(other, (writer) => writer.findExisting([a.id]));
-        expect(elsewhere.size).toBe(0);
+        const elsewhere = await store.withLogWriter(other, (writer) => writer.position([a.id]));
+        expect(elsewhere.existing.size).toBe(0);
+        expect(elsewhere.head.size).toBe(0);
       });
 
       it('refuses a batch that contradicts itself and writes nothing', async () => {
@@ -374,7 +376,7 @@ export function ledgerStoreContract(harness: StoreHarness): void {
       it('refuses a writer used after its transaction ended', async () => {
         const tenant = await newTenant();
         const leaked = await store.withLogWriter(tenant, async (writer) => writer);
-        await expect(leaked.head()).rejects.toThrow(/after its transaction ended/);
+        await expect(leaked.position([])).rejects.toThrow(/after its transaction ended/);
       });
 
       it('appends 2000 events in one batch', async () => {
@@ -394,7 +396,7 @@ export function ledgerStoreContract(harness: StoreHarness): void {
       await Promise.all(
         Array.from({ length: writers }, (_, i) =>
           (stores[i % stores.length] as LedgerStore).withLogWriter(tenant, async (writer) => {
-            const head = await writer.head();
+            const { head } = await writer.position([]);
             // Give every other writer the chance to read the same head, which only the lock prevents.
             await pause(10);
             await writer.append(batchAfter(tenant, head));
@@ -747,11 +749,11 @@ export function ledgerStoreContract(harness: StoreHarness): void {
         const log = await newLog(1);
         await driver.query('REVOKE SELECT ON log_heads FROM audit_ledger_writer');
         try {
-          await expect(store.withLogWriter(log.tenant, (writer) => writer.head())).rejects.toThrow(PERMISSION_DENIED);
+          await expect(store.withLogWriter(log.tenant, async (writer) => (await writer.position([])).head)).rejects.toThrow(PERMISSION_DENIED);
         } finally {
           await driver.query('GRANT SELECT ON log_heads TO audit_ledger_writer');
         }
-        expect((await store.withLogWriter(log.tenant, (writer) => writer.head())).size).toBe(1);
+        expect((await store.withLogWriter(log.tenant, async (writer) => (await writer.position([])).head)).size).toBe(1);
       });
     });
 
@@ -807,6 +809,25 @@ export function ledgerStoreContract(harness: StoreHarness): void {
         expect(seqsOf(await store.getEntries(log.tenant, 0, 10))).toEqual([0, 1, 2, 3]);
         expectSameHead(await store.getHead(log.tenant), batch.head);
         await expect(driver.query('TRUNCATE events_2040_06')).rejects.toThrow(APPEND_ONLY);
+      });
+
+      it('creates a month again when the append that first created it was rolled back', async () => {
+        const log = await newLog(1);
+        const at = (day: number): { receivedAt: Date } => ({ receivedAt: new Date(`2041-03-${day}T00:00:00Z`) });
+        const undone = log.nextBatch([at(10)]);
+        await expect(
+          store.withLogWriter(log.tenant, async (writer) => {
+            await writer.append(undone);
+            throw new Error('the caller gives up after the append');
+          }),
+        ).rejects.toThrow('gives up');
+        expect(await partitionNames(driver)).not.toContain('events_2041_03');
+
+        const retried = await newLog(1);
+        const batch = retried.nextBatch([at(11), at(12)]);
+        await store.withLogWriter(retried.tenant, (writer) => writer.append(batch));
+        expect(await partitionNames(driver)).toContain('events_2041_03');
+        expect(seqsOf(await store.getEntries(retried.tenant, 0, 10))).toEqual([0, 1, 2]);
       });
     });
 

@@ -6,24 +6,25 @@ import type { WriterRole } from '../writer-role.js';
 import { HASH_BYTES } from './rows.js';
 
 // One statement for the whole batch: each column travels as one array parameter and unnest turns the arrays back into
-// rows, so 1000 events cost one round trip and one plan. search is derived here so the words never need storing.
-const INSERT_EVENTS = `
-  INSERT INTO events (tenant_id, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
-                      outcome, leaf, leaf_hash, chain_hash, request_hash, search, subject_id)
-  SELECT $1, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
-         outcome, leaf, leaf_hash, chain_hash, request_hash, to_tsvector('simple', search_text), subject_id
-    FROM unnest($2::int8[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
-                $9::text[], $10::text[], $11::text[], $12::bytea[], $13::bytea[], $14::bytea[], $15::text[],
-                $16::text[])
-      AS batch(seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
-               outcome, leaf, leaf_hash, chain_hash, request_hash, search_text, subject_id)`;
-
-const INSERT_NODES = `
-  INSERT INTO merkle_nodes (tenant_id, level, idx, hash)
-  SELECT $1, level, idx, hash FROM unnest($2::int2[], $3::int8[], $4::bytea[]) AS batch(level, idx, hash)`;
-
-const INSERT_HEAD = `
-  INSERT INTO log_heads (tenant_id, size, chain_hash, frontier, last_received_at) VALUES ($1, $2, $3, $4, $5)`;
+// rows, so 1000 events cost one plan. The events, the Merkle nodes they complete and the new head go in together as
+// data-modifying CTEs: one round trip, where three would each wait on a busy server. search is derived here so the
+// words never need storing.
+const APPEND = `
+  WITH appended_events AS (
+    INSERT INTO events (tenant_id, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
+                        outcome, leaf, leaf_hash, chain_hash, request_hash, search, subject_id)
+    SELECT $1, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
+           outcome, leaf, leaf_hash, chain_hash, request_hash, to_tsvector('simple', search_text), subject_id
+      FROM unnest($2::int8[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
+                  $9::text[], $10::text[], $11::text[], $12::bytea[], $13::bytea[], $14::bytea[], $15::text[],
+                  $16::text[])
+        AS batch(seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
+                 outcome, leaf, leaf_hash, chain_hash, request_hash, search_text, subject_id)
+  ), appended_nodes AS (
+    INSERT INTO merkle_nodes (tenant_id, level, idx, hash)
+    SELECT $1, level, idx, hash FROM unnest($17::int2[], $18::int8[], $19::bytea[]) AS batch(level, idx, hash)
+  )
+  INSERT INTO log_heads (tenant_id, size, chain_hash, frontier, last_received_at) VALUES ($1, $20, $21, $22, $23)`;
 
 /** PostgreSQL's check_violation, which is also what "no partition of relation found for row" raises. */
 const CHECK_VIOLATION = '23514';
@@ -49,7 +50,8 @@ function assertCoherent(tenant: string, batch: AppendBatch): void {
   }
 }
 
-function eventColumns(tenant: string, events: readonly EventRow[]): unknown[] {
+function appendParams(tenant: string, batch: AppendBatch): unknown[] {
+  const { events, nodes, head } = batch;
   return [
     tenant,
     events.map((e) => e.seq),
@@ -67,56 +69,62 @@ function eventColumns(tenant: string, events: readonly EventRow[]): unknown[] {
     events.map((e) => e.requestHash),
     events.map((e) => e.searchText),
     events.map((e) => e.subjectId ?? null),
+    nodes.map((n) => n.level),
+    nodes.map((n) => n.index),
+    nodes.map((n) => n.hash),
+    head.size,
+    head.chainHash,
+    Buffer.concat(head.frontier),
+    head.lastReceivedAt,
   ];
 }
 
-/**
- * Inserts the events. A received_at outside every partition should never happen (partitions are created months
- * ahead), but if it does the batch is not lost: the insert is undone to a savepoint, the missing month is created as
- * the connecting user (the writer role may not run DDL), and the insert is tried once more.
- */
-async function insertEvents(
-  tx: SqlExecutor,
-  tenant: string,
-  events: readonly EventRow[],
-  role: WriterRole | null,
-): Promise<void> {
-  const params = eventColumns(tenant, events);
-  await tx.query('SAVEPOINT append_events');
-  try {
-    await tx.query(INSERT_EVENTS, params);
-  } catch (error) {
-    if (sqlStateOf(error) !== CHECK_VIOLATION) throw error;
-    await tx.query('ROLLBACK TO SAVEPOINT append_events');
-    if (role !== null) await role.release(tx);
-    const created = await createMissingPartitions(
-      tx,
-      events.map((e) => monthOf(e.receivedAt)),
-    );
-    if (created === 0) throw error;
-    if (role !== null) await role.assume(tx);
-    await tx.query(INSERT_EVENTS, params);
-  }
-  await tx.query('RELEASE SAVEPOINT append_events');
-}
+/** Months (`YYYY-MM` of received_at) this process has appended to: their partitions are known to exist. */
+export type WrittenMonths = Set<string>;
 
-/** Writes one batch: its events, the Merkle nodes it completes and the new head, as three statements. */
+const monthKey = (date: Date): string => {
+  const { year, month } = monthOf(date);
+  return `${year}-${month}`;
+};
+
+/**
+ * Writes one batch: its events, the Merkle nodes it completes and the new head, in one statement. A received_at
+ * outside every partition should never happen (partitions are created months ahead), but if it does the batch is not
+ * lost: for a month this process has not appended to yet, the statement runs under a savepoint, so on "no partition"
+ * it is undone, the missing month is created as the connecting user (the writer role may not run DDL), and the
+ * statement is tried once more. Later batches of a month already written skip the two savepoint round trips.
+ * Returns the months written under a savepoint, to be remembered once the transaction commits: a partition created
+ * in a transaction that then rolls back does not exist.
+ */
 export async function appendBatch(
   tx: SqlExecutor,
   tenant: string,
   batch: AppendBatch,
-  role: WriterRole | null,
-): Promise<void> {
+  options: { role: WriterRole | null; writtenMonths: WrittenMonths },
+): Promise<string[]> {
   assertCoherent(tenant, batch);
-  await insertEvents(tx, tenant, batch.events, role);
-  if (batch.nodes.length > 0) {
-    await tx.query(INSERT_NODES, [
-      tenant,
-      batch.nodes.map((n) => n.level),
-      batch.nodes.map((n) => n.index),
-      batch.nodes.map((n) => n.hash),
-    ]);
+  const params = appendParams(tenant, batch);
+  const months = [...new Set(batch.events.map((e) => monthKey(e.receivedAt)))];
+  if (months.every((month) => options.writtenMonths.has(month))) {
+    await tx.query(APPEND, params);
+    return [];
   }
-  const { head } = batch;
-  await tx.query(INSERT_HEAD, [tenant, head.size, head.chainHash, Buffer.concat(head.frontier), head.lastReceivedAt]);
+  const { role } = options;
+  await tx.query('SAVEPOINT append_batch');
+  try {
+    await tx.query(APPEND, params);
+  } catch (error) {
+    if (sqlStateOf(error) !== CHECK_VIOLATION) throw error;
+    await tx.query('ROLLBACK TO SAVEPOINT append_batch');
+    if (role !== null) await role.release(tx);
+    const created = await createMissingPartitions(
+      tx,
+      batch.events.map((e) => monthOf(e.receivedAt)),
+    );
+    if (created === 0) throw error;
+    if (role !== null) await role.assume(tx);
+    await tx.query(APPEND, params);
+  }
+  await tx.query('RELEASE SAVEPOINT append_batch');
+  return months;
 }

@@ -1,9 +1,8 @@
 import type { LogWriter } from '../ledger-store.js';
 import type { SqlDriver } from '../sql-driver.js';
 import type { TenantScope } from '../tenant-scope.js';
-import { appendBatch } from './append-batch.js';
-import { findExisting } from './find-existing.js';
-import { readHead } from './read-head.js';
+import { appendBatch, type WrittenMonths } from './append-batch.js';
+import { readWritePosition } from './read-write-position.js';
 
 /**
  * One transaction that first takes the tenant's advisory lock: any other writer of the same log, in this process or
@@ -17,8 +16,10 @@ export async function withLogWriter<T>(
   scope: TenantScope,
   tenant: string,
   fn: (writer: LogWriter) => Promise<T>,
+  writtenMonths: WrittenMonths,
 ): Promise<T> {
-  return driver.transaction(async (tx) => {
+  const monthsOnCommit: string[] = [];
+  const result = await driver.transaction(async (tx) => {
     const asWriterRole = await scope.enterWriter(tx, tenant, { lockLog: true });
     let open = true;
     const guard = (): void => {
@@ -26,17 +27,17 @@ export async function withLogWriter<T>(
       if (!open) throw new Error(`the log writer of ${tenant} was used after its transaction ended`);
     };
     const writer: LogWriter = {
-      async head() {
+      async position(ids) {
         guard();
-        return readHead(tx, tenant);
-      },
-      async findExisting(ids) {
-        guard();
-        return findExisting(tx, tenant, ids);
+        return readWritePosition(tx, tenant, ids);
       },
       async append(batch) {
         guard();
-        await appendBatch(tx, tenant, batch, asWriterRole ? scope.writerRole : null);
+        const months = await appendBatch(tx, tenant, batch, {
+          role: asWriterRole ? scope.writerRole : null,
+          writtenMonths,
+        });
+        monthsOnCommit.push(...months);
       },
     };
     try {
@@ -45,4 +46,6 @@ export async function withLogWriter<T>(
       open = false;
     }
   });
+  for (const month of monthsOnCommit) writtenMonths.add(month);
+  return result;
 }
