@@ -14,6 +14,8 @@ export interface ServiceTarget {
   logFile: string;
   /** Directory for a V8 CPU profile of the service (node --cpu-prof), written when it stops. */
   cpuProfileDir?: string;
+  /** Further environment for the service, e.g. AUDIT_LEDGER_ENCRYPTION. */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface RunningService {
@@ -43,7 +45,7 @@ function tail(file: string, lines = 30): string {
 export async function startService(target: ServiceTarget): Promise<RunningService> {
   const port = await freePort();
   const adminToken = `bench-operator-${randomBytes(16).toString('hex')}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, AUDIT_LEDGER_ADMIN_TOKEN: adminToken };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...target.env, AUDIT_LEDGER_ADMIN_TOKEN: adminToken };
   delete env.DATABASE_URL;
   delete env.PORT;
   if (target.databaseUrl !== undefined) env.DATABASE_URL = target.databaseUrl;

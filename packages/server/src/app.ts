@@ -7,6 +7,7 @@ import { verifyStoredLog } from './log/verify-stored-log.js';
 import { createPrivacyService, type PrivacyOptions } from './privacy/privacy-service.js';
 import type { SealingHint } from './privacy/sealing-hint.js';
 import { createQueuedIngest, type QueuedIngest, type QueuedIngestOptions } from './queue/queued-ingest.js';
+import { createSearchIndexCleaner } from './sequencer/search-index-cleaner.js';
 import { createSequencer } from './sequencer/sequencer.js';
 import { loadOperatorToken } from './setup/operator-token.js';
 import { createNamedKeyCache, loadSigningKeyRing } from './setup/signing-key.js';
@@ -61,7 +62,27 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
     ...(options.checkpointSweepMs !== undefined ? { sweepMs: options.checkpointSweepMs } : {}),
     onError: (tenant, error) => reportError(`checkpoint of ${tenant} failed`, error),
   });
-  const sequencer = createSequencer({ store, onAppended: (tenant) => checkpointer.markDirty(tenant) });
+  // On the embedded store the one connection would merge in the same place as the insert would; nothing to gain.
+  const searchIndex =
+    store.kind === 'postgres'
+      ? createSearchIndexCleaner({
+          clean: () => store.cleanSearchIndex(new Date()),
+          onError: (error, stopped) =>
+            reportError(
+              stopped
+                ? 'search index upkeep is off: the database user does not own the events indexes'
+                : 'search index upkeep failed',
+              error,
+            ),
+        })
+      : null;
+  const sequencer = createSequencer({
+    store,
+    onAppended: (tenant) => {
+      checkpointer.markDirty(tenant);
+      searchIndex?.markWritten();
+    },
+  });
   const privacy = await createPrivacyService(store.privacy, options.privacy);
 
   const knownTenants = new Set<string>();
@@ -123,6 +144,7 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
       // The queue stops pulling and finishes what it holds before the sequencer drains.
       await queue?.close();
       await sequencer.drain();
+      await searchIndex?.stop();
       await checkpointer.stop();
       await store.close();
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FieldError } from './field-error.js';
-import { validateEventBody } from './validate-event-body.js';
+import { validateEventBody, validatingEventBody, VALIDATION_SLICE } from './validate-event-body.js';
 
 const NOW = new Date('2024-06-01T12:00:00.000Z');
 
@@ -431,5 +431,38 @@ describe('validateEventBody: checks over the whole value', () => {
   it('counts values per event, so a batch may hold more in total', () => {
     const event = withMetadata({ list: new Array(9000).fill(0) });
     expect(validate({ events: [event, event, event] }).ok).toBe(true);
+  });
+});
+
+describe('validatingEventBody: the same validation in slices', () => {
+  function run(body: unknown): { pauses: number; result: ReturnType<typeof validateEventBody> } {
+    const steps = validatingEventBody(body, { now: NOW });
+    for (let pauses = 0; ; pauses++) {
+      const step = steps.next();
+      if (step.done === true) return { pauses, result: step.value };
+    }
+  }
+
+  it('pauses after every slice of a batch and accepts what validateEventBody accepts', () => {
+    const events = Array.from({ length: 2 * VALIDATION_SLICE + 1 }, (_, i) => ({
+      ...full(),
+      id: `0190b6d2-7c1e-7a3b-8f10-${String(i).padStart(12, '0')}`,
+    }));
+    const { pauses, result } = run({ events });
+    expect(pauses).toBe(2);
+    expect(result).toEqual(validateEventBody({ events }, { now: NOW }));
+    expect(result.ok && result.events).toHaveLength(events.length);
+  });
+
+  it('finds an invalid event in a later slice, with its path', () => {
+    const events = Array.from({ length: VALIDATION_SLICE + 5 }, () => minimal());
+    events[VALIDATION_SLICE + 3] = { ...minimal(), actor: { id: '' } };
+    const { result } = run({ events });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.map((e) => e.path)).toContain(`/events/${VALIDATION_SLICE + 3}/actor/id`);
+  });
+
+  it('does not pause for a single event', () => {
+    expect(run(full()).pauses).toBe(0);
   });
 });

@@ -79,6 +79,24 @@ const BODY_SHAPE = 'send one event object, or a batch as {"events": [...]}';
  * `/events/3/actor/id` in a batch). On success the events are detached, normalised copies (lower-case `id`).
  */
 export function validateEventBody(body: unknown, options: ValidateEventBodyOptions = {}): EventBodyValidation {
+  const steps = validatingEventBody(body, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** Events validated between two pauses of validatingEventBody. */
+export const VALIDATION_SLICE = 32;
+
+/**
+ * validateEventBody in steps: the generator pauses after every VALIDATION_SLICE events of a batch and returns the
+ * result, so a server can let other work run between slices of a large body instead of blocking for all of it.
+ */
+export function* validatingEventBody(
+  body: unknown,
+  options: ValidateEventBodyOptions = {},
+): Generator<void, EventBodyValidation, void> {
   const now = options.now ?? new Date();
   const maxBatch = options.maxBatch ?? EVENT_LIMITS.maxBatch;
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError('maxBatch must be a positive integer');
@@ -110,6 +128,7 @@ export function validateEventBody(body: unknown, options: ValidateEventBodyOptio
   const events: EventInput[] = [];
   const errors: FieldError[] = [];
   for (let i = 0; i < list.length && errors.length < EVENT_LIMITS.maxErrors; i++) {
+    if (i > 0 && i % VALIDATION_SLICE === 0) yield;
     const one = validateOne(list[i], appendPointer('/events', i), now);
     if (one.ok) events.push(one.event);
     else errors.push(...one.errors);

@@ -5,7 +5,7 @@ import {
   newEventId,
   type EventInput,
 } from '@audit-ledger/core';
-import { mapInSlices } from '../sequencer/map-in-slices.js';
+import { mapInSlices } from '../scheduling/slices.js';
 import type { DataKeyService } from './data-key-service.js';
 import { personalDataSealer, personalDigest } from './personal-data-cipher.js';
 import type { PersonalPathsCache } from './personal-paths-cache.js';

@@ -3,7 +3,7 @@ import type { IngestAck } from '../app-context.js';
 import { LedgerError } from '../errors.js';
 import type { SealingHint } from '../privacy/sealing-hint.js';
 import type { LedgerStore } from '../store/ledger-store.js';
-import { mapInSlices } from './map-in-slices.js';
+import { mapInSlices } from '../scheduling/slices.js';
 import { planBatch, type PreparedEvent, type RequestOutcome } from './plan-batch.js';
 import { TenantQueue, type QueuedRequest } from './tenant-queue.js';
 

@@ -38,6 +38,7 @@ import {
   scanNodes,
 } from './operations/verification-scans.js';
 import type { WrittenMonths } from './operations/append-batch.js';
+import { cleanSearchIndex } from './operations/search-index.js';
 import { withLogWriter } from './operations/with-log-writer.js';
 import { ensurePartitions } from './partitions.js';
 import type { SqlDriver } from './sql-driver.js';
@@ -63,6 +64,7 @@ export function createLedgerStore(driver: SqlDriver): LedgerStore {
       await ensurePartitions(driver, new Date(), PARTITION_MONTHS_AHEAD);
     },
     ensurePartitions: (now, monthsAhead) => ensurePartitions(driver, now, monthsAhead),
+    cleanSearchIndex: (now) => cleanSearchIndex(driver, now),
     async ping() {
       await driver.query('SELECT 1');
     },

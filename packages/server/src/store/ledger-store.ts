@@ -212,6 +212,11 @@ export interface LedgerStore {
   migrate(): Promise<void>;
   /** Creates monthly partitions of received_at from `now`'s month through `monthsAhead` months later. */
   ensurePartitions(now: Date, monthsAhead: number): Promise<void>;
+  /**
+   * Merges the full-text index's buffered new entries in the partitions that take new events (see search-index.ts);
+   * answers the pending pages removed. Needs ownership of the index; a server that is not the owner refuses.
+   */
+  cleanSearchIndex(now: Date): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 

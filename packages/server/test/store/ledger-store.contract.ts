@@ -811,6 +811,17 @@ export function ledgerStoreContract(harness: StoreHarness): void {
         await expect(driver.query('TRUNCATE events_2040_06')).rejects.toThrow(APPEND_ONLY);
       });
 
+      it('merges the pending entries of the search index on request, and search still finds every event', async () => {
+        const log = new TestLog(await newTenant());
+        const words = (i: number): string => `invoice paid customer${i} region-${i % 7} ${randomUUID()}`;
+        await appendBatches(log, [log.nextBatch(Array.from({ length: 300 }, (_, i) => ({ searchText: words(i) })))]);
+        expect(await store.cleanSearchIndex(new Date())).toBeGreaterThan(0);
+        expect(await store.cleanSearchIndex(new Date())).toBe(0);
+        const found = await store.queryEvents(log.tenant, { limit: 10, q: 'customer123' });
+        expect(seqsOf(found)).toEqual([123]);
+        expect(seqsOf(await store.queryEvents(log.tenant, { limit: 500, q: 'paid' }))).toHaveLength(300);
+      });
+
       it('creates a month again when the append that first created it was rolled back', async () => {
         const log = await newLog(1);
         const at = (day: number): { receivedAt: Date } => ({ receivedAt: new Date(`2041-03-${day}T00:00:00Z`) });

@@ -3,7 +3,7 @@ import {
   EVENT_LIMITS,
   OUTCOMES,
   UUID_PATTERN,
-  validateEventBody,
+  validatingEventBody,
   type Outcome,
 } from '@audit-ledger/core';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
@@ -19,6 +19,7 @@ import { keyPrincipalOf } from '../route-guard.js';
 import { schemaInstant } from '../schema-instant.js';
 import { filterOf, recordRead } from '../../privacy/read-audit.js';
 import { TENANT_ONLY_QUERY, TENANT_QUERY } from '../tenant-query.js';
+import { runInSlices } from '../../scheduling/slices.js';
 
 const MAX_PAGE = 1000;
 // events:read:pii is events:read with personal data in clear, so either scope reads.
@@ -162,7 +163,7 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
     },
     async (request, reply) => {
       const key = keyPrincipalOf(request);
-      const result = validateEventBody(request.body, { now: now(), maxBatch: ctx.config.maxBatch });
+      const result = await runInSlices(validatingEventBody(request.body, { now: now(), maxBatch: ctx.config.maxBatch }));
       if (!result.ok) {
         throw new LedgerError('VALIDATION_FAILED', 'the events are invalid; nothing was written', result.errors);
       }

@@ -1,4 +1,4 @@
-import { validateEventBody, type EventInput } from '@audit-ledger/core';
+import { validatingEventBody, type EventInput } from '@audit-ledger/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IngestAck } from '../../app-context.js';
 import { keyWithScope } from '../../auth/access-rule.js';
@@ -20,6 +20,7 @@ import { parseRetracedSearch } from '../../retraced/search-query.js';
 import { GUARDED, problemResponses } from '../problem-schema.js';
 import type { RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
+import { runInSlices } from '../../scheduling/slices.js';
 
 /** Where Retraced's clients find the publisher API: their `endpoint` is `<this service>/auditlog`. */
 export const RETRACED_PREFIX = '/auditlog/publisher/v1/project/:projectId';
@@ -122,7 +123,7 @@ export function retracedRoutes(app: FastifyInstance, { ctx, guard, now }: RouteD
         ...(retracedId !== null ? { id: ledgerEventId(tenant, retracedId) } : {}),
       });
     });
-    const result = validateEventBody({ events: mapped }, { now: now(), maxBatch: ctx.config.maxBatch });
+    const result = await runInSlices(validatingEventBody({ events: mapped }, { now: now(), maxBatch: ctx.config.maxBatch }));
     if (!result.ok) {
       const errors = translate(result.errors, batch);
       throw new LedgerError('VALIDATION_FAILED', 'the events are invalid; nothing was written', errors);
