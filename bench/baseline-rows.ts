@@ -1,12 +1,18 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
 import {
   GENESIS_CHAIN_HASH,
   chainHash,
+  changedFields,
+  encryptPersonalValues,
+  formatPersonalData,
   hashLeaf,
   leafOf,
   requestHashOf,
   sealEvent,
   searchTextOf,
   utf8,
+  type EventInput,
+  type SealedEvent,
 } from '@audit-ledger/core';
 import type pg from 'pg';
 import { copyBytea, copyText } from './copy-text.js';
@@ -29,12 +35,33 @@ export const BASELINE_COLUMNS = [
   'chain_hash',
   'request_hash',
   'search',
+  'subject_id',
 ] as const;
+
+/**
+ * The event sealed as the service seals it with personal-data encryption on (its default, and how the bench runs
+ * it): the personal values replaced by null and encrypted together with AES-256-GCM (random IV, 16-byte tag) into a
+ * `personal_data` member, so the baseline's leaf has the service's size and shape. The key is random and thrown away;
+ * only the bytes stored matter here.
+ */
+function sealEncrypted(input: EventInput, at: Parameters<typeof sealEvent>[1], key: Buffer): SealedEvent {
+  const encrypted = encryptPersonalValues(input, [], (plaintext, paths) => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return formatPersonalData('bench0000000key0', paths, Buffer.concat([iv, body, cipher.getAuthTag()]));
+  });
+  return sealEvent(encrypted.event, at, {
+    changedFields: changedFields(input.changes?.before, input.changes?.after),
+    ...(encrypted.personalData !== undefined ? { personalData: encrypted.personalData } : {}),
+  });
+}
 
 const TSVECTOR_CHUNK = 5000;
 
 /**
- * The rows the service would store for the same events: the same sealed leaf, the same three 32-byte hashes and the
+ * The rows the service would store for the same events: the same sealed leaf (with personal data encrypted, unless
+ * `encrypted` is false), the same three 32-byte hashes and the
  * same tsvector, computed before the clock starts. The tsvector is asked of PostgreSQL itself (the service's
  * to_tsvector('simple', …)), so the GIN index receives exactly the lexemes it receives from the service; the
  * baseline only parses it, which leaves the service the extra work of deriving it, a bar in COPY's favour.
@@ -45,16 +72,20 @@ export async function baselineRows(
   count: number,
   tenant: string,
   client: pg.Client,
+  options: { encrypted: boolean },
 ): Promise<string[]> {
+  const key = randomBytes(32);
   const receivedAt = new Date();
   const received = receivedAt.toISOString();
   let chain = GENESIS_CHAIN_HASH;
   const heads: string[] = [];
   const searchTexts: string[] = [];
+  const subjects: Array<string | undefined> = [];
   for (let seq = 0; seq < count; seq++) {
     const input = generator.next();
     const id = input.id as string;
-    const sealed = sealEvent(input, { tenant, seq, receivedAt, id });
+    const at = { tenant, seq, receivedAt, id };
+    const sealed = options.encrypted ? sealEncrypted(input, at, key) : sealEvent(input, at);
     const leaf = leafOf(sealed);
     const leafUtf8 = utf8.encode(leaf);
     const leafHash = hashLeaf(leafUtf8);
@@ -77,6 +108,7 @@ export async function baselineRows(
     ];
     heads.push(columns.join('\t'));
     searchTexts.push(searchTextOf(sealed));
+    subjects.push(sealed.subject_id === undefined ? undefined : copyText(sealed.subject_id));
   }
 
   const lines: string[] = [];
@@ -86,7 +118,9 @@ export async function baselineRows(
       "SELECT to_tsvector('simple', t)::text AS search FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
       [chunk],
     );
-    result.rows.forEach((row, i) => lines.push(`${heads[start + i] as string}\t${copyText(row.search)}\n`));
+    result.rows.forEach((row, i) =>
+      lines.push(`${heads[start + i] as string}\t${copyText(row.search)}\t${subjects[start + i] ?? '\\N'}\n`),
+    );
   }
   return lines;
 }

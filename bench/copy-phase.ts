@@ -28,10 +28,11 @@ export async function measureCopyBaseline(
   tenant: string,
   batchSize: number,
   workers: number,
+  options: { encrypted: boolean },
 ): Promise<CopyPhaseResult> {
   const { mirroredIndexes, lines } = await withConnection(databaseUrl, async (client) => ({
     mirroredIndexes: await createBaselineTable(client),
-    lines: await baselineRows(generator, count, tenant, client),
+    lines: await baselineRows(generator, count, tenant, client, options),
   }));
   const checkpoint = (): Promise<unknown> => withConnection(databaseUrl, (client) => client.query('CHECKPOINT'));
 

@@ -66,6 +66,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const { service, apiKey } = await serviceWithTenant({
     databaseUrl: database.url,
     logFile: path.join(scratch, 'service-postgres.log'),
+    env: { AUDIT_LEDGER_ENCRYPTION: 'on' },
     ...(profileDir !== undefined ? { cpuProfileDir: profileDir } : {}),
   });
 
@@ -78,6 +79,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     TENANT,
     options.batchSize,
     options.clients,
+    // The service runs with its default, personal data encrypted, so the baseline stores leaves of the same size.
+    { encrypted: true },
   );
   log(`COPY baseline: ${rate(copy.parallel.rowsPerSecond, 'rows')} (${copy.parallel.seconds.toFixed(1)} s); one psql ${rate(copy.single.rowsPerSecond, 'rows')}`);
 
