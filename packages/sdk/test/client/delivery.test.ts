@@ -65,6 +65,22 @@ describe('delivery to the real service', () => {
     await client.close();
   });
 
+  it('with a platform key, sends each tenant its own events, interleaved as they were recorded', async () => {
+    tenantCount += 1;
+    const tenants = [`platform-a-${tenantCount}`, `platform-b-${tenantCount}`, `platform-c-${tenantCount}`];
+    const { client, problems } = clientFor(await service.platformKey(), { batchSize: 40 });
+    const expected = new Map<string, string[]>(tenants.map((tenant) => [tenant, []]));
+    for (let n = 0; n < 300; n++) {
+      const tenant = tenants[(n * 7) % 3] as string;
+      expected.get(tenant)?.push(client.record({ ...sampleEvent(n), tenant }));
+    }
+    await client.flush();
+    expect(problems).toEqual([]);
+    expect(client.stats()).toMatchObject({ recorded: 300, delivered: 300, failed: 0 });
+    for (const tenant of tenants) expectEachOnce(await service.storedIds(tenant), expected.get(tenant) ?? []);
+    await client.close();
+  });
+
   it('sends a partial batch once it has lingered, without flush()', async () => {
     const { tenant, key } = await freshTenant();
     const { client, acks } = clientFor(key, { lingerMs: 20 });

@@ -16,6 +16,8 @@ export interface LiveService {
   ctx: AppContext;
   /** Creates a tenant and a key for it with the given scopes (default: write, read with personal data, log). */
   tenantWithKey(tenant: string, scopes?: readonly string[]): Promise<string>;
+  /** A platform key (acts for whichever tenant a request names) with the given scopes. */
+  platformKey(scopes?: readonly string[]): Promise<string>;
   /**
    * Ids of the tenant's events in its log, straight from the store (independent of the SDK's readers). The
    * service's own `audit.*` events (key created, personal data read) are left out: the tests count producer events.
@@ -51,6 +53,10 @@ export async function startLiveService(): Promise<LiveService> {
       const minted = (await operatorCall(url, `/v1/tenants/${tenant}/api-keys`, { name: 'sdk test', scopes })) as {
         key: string;
       };
+      return minted.key;
+    },
+    async platformKey(scopes = ALL_SCOPES) {
+      const minted = (await operatorCall(url, '/v1/api-keys', { name: 'sdk platform test', scopes })) as { key: string };
       return minted.key;
     },
     async storedIds(tenant) {
