@@ -37,10 +37,19 @@ async function operatorCall(url: string, path: string, body: unknown): Promise<u
   return JSON.parse(text);
 }
 
-/** The real service (AppContext on in-memory PGlite, the Fastify server) listening on a loopback port. */
-export async function startLiveService(): Promise<LiveService> {
+/**
+ * The real service (AppContext on in-memory PGlite, the Fastify server) listening on a loopback port; with `queue`,
+ * ingest goes through NATS JetStream and POST /v1/events answers 202 once an event is queued.
+ */
+export async function startLiveService(
+  options: { queue?: { natsUrl: string; streamName: string; subjectPrefix: string } } = {},
+): Promise<LiveService> {
   const store = createLedgerStore(createPgliteDriver(undefined));
-  const ctx = await createAppContext({ store, adminToken: OPERATOR_TOKEN });
+  const ctx = await createAppContext({
+    store,
+    adminToken: OPERATOR_TOKEN,
+    ...(options.queue !== undefined ? { queue: options.queue } : {}),
+  });
   const app: FastifyInstance = await buildHttpServer(ctx);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
