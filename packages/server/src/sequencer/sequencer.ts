@@ -76,27 +76,35 @@ export function createSequencer(options: SequencerOptions): Sequencer {
     return queue;
   }
 
+  function prepare(tenant: string, events: readonly EventInput[], sealing?: readonly SealingHint[]) {
+    // Everything that does not depend on the log's position happens here, outside the log lock.
+    return mapInSlices(events, (input, i): SubmittedEvent => {
+      const id = input.id ?? newEventId();
+      const hint = sealing?.[i] ?? {};
+      const template = sealingTemplate(input, { tenant, id }, hint);
+      return {
+        id,
+        requestHash:
+          hint.personalDigest === undefined ? template.fingerprint : sha256(template.fingerprint, hint.personalDigest),
+        template,
+        occurredAt: input.occurred_at === undefined ? null : new Date(input.occurred_at),
+        chosenByProducer: input.id !== undefined && hint.idGenerated !== true,
+      };
+    });
+  }
+  // Requests being prepared (over several turns of the event loop) are in no queue yet; drain() waits for them too.
+  // Each settles once its request is queued, with the request's result wrapped so it is not awaited here.
+  const preparing = new Set<Promise<unknown>>();
+
   return {
     async submit(tenant, events, sealing) {
-      // Everything that does not depend on the log's position happens here, outside the log lock.
-      const prepared = await mapInSlices(events, (input, i): SubmittedEvent => {
-        const id = input.id ?? newEventId();
-        const hint = sealing?.[i] ?? {};
-        const template = sealingTemplate(input, { tenant, id }, hint);
-        return {
-          id,
-          requestHash:
-            hint.personalDigest === undefined
-              ? template.fingerprint
-              : sha256(template.fingerprint, hint.personalDigest),
-          template,
-          occurredAt: input.occurred_at === undefined ? null : new Date(input.occurred_at),
-          chosenByProducer: input.id !== undefined && hint.idGenerated !== true,
-        };
-      });
-      return queueOf(tenant).submit(prepared);
+      const queued = prepare(tenant, events, sealing).then((prepared) => [queueOf(tenant).submit(prepared)] as const);
+      preparing.add(queued);
+      const [result] = await queued.finally(() => preparing.delete(queued));
+      return result;
     },
     async drain() {
+      await Promise.allSettled([...preparing]);
       await Promise.all([...queues.values()].map((queue) => queue.idle()));
     },
   };
