@@ -39,7 +39,8 @@ it('every event a killed process reported as recorded reaches the service exactl
   await new Promise<void>((resolve, reject) => {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (stdout.split('\n').length > 1500) resolve();
+      // Complete lines only: the piece after the last newline is a line still being written (or nothing).
+      if (stdout.split('\n').length - 1 > 1500) resolve();
     });
     void exited.then((status) => reject(new Error(`child exited early (${String(status)}): ${stderr}`)));
   });
