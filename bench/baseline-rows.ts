@@ -1,4 +1,4 @@
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   GENESIS_CHAIN_HASH,
   chainHash,
@@ -15,6 +15,7 @@ import {
   type SealedEvent,
 } from '@audit-ledger/core';
 import type pg from 'pg';
+import { aesGcmEncrypt } from '../packages/server/src/crypto/aes-gcm.js';
 import { copyBytea, copyText } from './copy-text.js';
 import type { EventGenerator } from './event-generator.js';
 
@@ -40,17 +41,16 @@ export const BASELINE_COLUMNS = [
 
 /**
  * The event sealed as the service seals it with personal-data encryption on (its default, and how the bench runs
- * it): the personal values replaced by null and encrypted together with AES-256-GCM (random IV, 16-byte tag) into a
+ * it): the personal values replaced by null and encrypted together with the service's AES-256-GCM into a
  * `personal_data` member, so the baseline's leaf has the service's size and shape. The key is random and thrown away;
  * only the bytes stored matter here.
  */
 function sealEncrypted(input: EventInput, at: Parameters<typeof sealEvent>[1], key: Buffer): SealedEvent {
-  const encrypted = encryptPersonalValues(input, [], (plaintext, paths) => {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return formatPersonalData('bench0000000key0', paths, Buffer.concat([iv, body, cipher.getAuthTag()]));
-  });
+  // The service's own cipher (random IV ‖ ciphertext ‖ tag). Associated data does not change the stored size, so none
+  // is bound here.
+  const encrypted = encryptPersonalValues(input, [], (plaintext, paths) =>
+    formatPersonalData('bench0000000key0', paths, aesGcmEncrypt(key, Buffer.from(plaintext, 'utf8'), Buffer.alloc(0))),
+  );
   return sealEvent(encrypted.event, at, {
     changedFields: changedFields(input.changes?.before, input.changes?.after),
     ...(encrypted.personalData !== undefined ? { personalData: encrypted.personalData } : {}),

@@ -1,6 +1,6 @@
 import { equalBytes } from '@audit-ledger/core';
-import type { AppendBatch, EventRow } from '../ledger-store.js';
-import { createMissingPartitions, monthOf } from '../partitions.js';
+import type { AppendBatch } from '../ledger-store.js';
+import { createMissingPartitions, monthOf, partitionNameOf } from '../partitions.js';
 import { sqlStateOf, type SqlExecutor } from '../sql-driver.js';
 import type { WriterRole } from '../writer-role.js';
 import { HASH_BYTES } from './rows.js';
@@ -79,13 +79,8 @@ function appendParams(tenant: string, batch: AppendBatch): unknown[] {
   ];
 }
 
-/** Months (`YYYY-MM` of received_at) this process has appended to: their partitions are known to exist. */
+/** Partitions (by name, see partitionNameOf) this process has appended to: they are known to exist. */
 export type WrittenMonths = Set<string>;
-
-const monthKey = (date: Date): string => {
-  const { year, month } = monthOf(date);
-  return `${year}-${month}`;
-};
 
 /**
  * Writes one batch: its events, the Merkle nodes it completes and the new head, in one statement. A received_at
@@ -104,7 +99,7 @@ export async function appendBatch(
 ): Promise<string[]> {
   assertCoherent(tenant, batch);
   const params = appendParams(tenant, batch);
-  const months = [...new Set(batch.events.map((e) => monthKey(e.receivedAt)))];
+  const months = [...new Set(batch.events.map((e) => partitionNameOf(monthOf(e.receivedAt))))];
   if (months.every((month) => options.writtenMonths.has(month))) {
     await tx.query(APPEND, params);
     return [];
