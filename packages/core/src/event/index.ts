@@ -7,6 +7,7 @@ export * from './event-view.js';
 export * from './field-error.js';
 export * from './json-pointer.js';
 export * from './json-value.js';
+export * from './clone-json.js';
 export * from './leaf.js';
 export * from './limits.js';
 export * from './mask-event.js';

@@ -1,12 +1,16 @@
 import { changedFields } from './changed-fields.js';
+import { cloneJson } from './clone-json.js';
 import { isNormalEventId } from './event-id.js';
 import {
   DEFAULT_ACTOR_TYPE,
   DEFAULT_OUTCOME,
+  type EventChanges,
+  type EventContext,
   type EventInput,
   type SealedEvent,
   type SealedPersonalData,
 } from './event-types.js';
+import type { JsonObject } from './json-value.js';
 
 export interface SealContext {
   /** The tenant whose log the event joins (from the API key, or the event's own `tenant` with a platform key). */
@@ -74,9 +78,9 @@ export function sealEvent(input: EventInput, at: SealContext, options: SealOptio
         ? [...options.changedFields]
         : changedFields(input.changes?.before, input.changes?.after),
   };
-  if (input.context !== undefined) sealed.context = structuredClone(input.context);
-  if (input.changes !== undefined) sealed.changes = structuredClone(input.changes);
-  if (input.metadata !== undefined) sealed.metadata = structuredClone(input.metadata);
+  if (input.context !== undefined) sealed.context = cloneJson(input.context as JsonObject) as EventContext;
+  if (input.changes !== undefined) sealed.changes = cloneJson(input.changes as JsonObject) as EventChanges;
+  if (input.metadata !== undefined) sealed.metadata = cloneJson(input.metadata);
   if (input.classification !== undefined) sealed.classification = input.classification;
   if (input.compliance_tags !== undefined) sealed.compliance_tags = [...input.compliance_tags];
   if (input.retention_category !== undefined) sealed.retention_category = input.retention_category;

@@ -3,7 +3,8 @@ import { checkJsonTree } from './deep-check.js';
 import type { EventInput } from './event-types.js';
 import type { FieldError } from './field-error.js';
 import { appendPointer } from './json-pointer.js';
-import { isPlainObject } from './json-value.js';
+import { cloneJson } from './clone-json.js';
+import { isPlainObject, type JsonObject } from './json-value.js';
 import { EVENT_LIMITS } from './limits.js';
 import { schemaErrors, validateEventShape } from './schema-errors.js';
 import { parseTimestamp } from './timestamp.js';
@@ -66,7 +67,7 @@ function validateOne(value: unknown, basePath: string, now: Date): OneEvent {
   if (errors.length > 0) return { ok: false, errors };
 
   // A detached copy: later mutation of the request body cannot change what is hashed.
-  const event = structuredClone(value) as unknown as EventInput;
+  const event = cloneJson(value as JsonObject) as unknown as EventInput;
   if (event.id !== undefined) event.id = event.id.toLowerCase();
   return { ok: true, event };
 }

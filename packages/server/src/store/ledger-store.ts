@@ -129,7 +129,8 @@ export interface LogWriter {
   position(ids: readonly string[]): Promise<{ head: LogHead; existing: Map<string, ExistingEvent> }>;
   /**
    * Writes the batch (events, nodes and the head row in one statement). Rejects a batch that contradicts
-   * itself: no events, another tenant's event, seqs not contiguous, a head that does not follow the last event.
+   * itself: no events, another tenant's event, seqs not contiguous, a head that does not follow the last event, a
+   * hash that is not SHA-256 sized, or a leaf that cannot be canonical JSON (empty, or holding a raw U+001E).
    */
   append(batch: AppendBatch): Promise<void>;
 }

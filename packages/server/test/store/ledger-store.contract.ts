@@ -2,8 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateSigningKey, sealingTemplate, verifierKeyOf, type EventInput } from '@audit-ledger/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppendBatch, EventFilter, LedgerStore, LogHead } from '../../src/store/ledger-store.js';
+import { verifyStoredLog } from '../../src/log/verify-stored-log.js';
+import { planBatch, type PreparedEvent } from '../../src/sequencer/plan-batch.js';
+import type { AppendBatch, EventFilter, EventRow, LedgerStore, LogHead } from '../../src/store/ledger-store.js';
 import { loadMigrations, migrate, MIGRATIONS_DIR } from '../../src/store/migrate.js';
 import { addMonths, monthOf, partitionNameOf } from '../../src/store/partitions.js';
 import { sqlStateOf, type SqlDriver } from '../../src/store/sql-driver.js';
@@ -357,6 +360,98 @@ export function ledgerStoreContract(harness: StoreHarness): void {
         }
         expect(await store.countEvents(log.tenant)).toBe(4);
         expect((await store.getHead(log.tenant)).size).toBe(4);
+      });
+
+      it('refuses leaves that are not canonical JSON and hashes of the wrong size, and writes nothing', async () => {
+        const log = await newLog(12);
+        const good = new TestLog(log.tenant);
+        good.nextBatch(12);
+        const next = good.nextBatch(4);
+        expect(next.nodes).toHaveLength(1);
+        const withEvent = (i: number, patch: Partial<EventRow>): AppendBatch => ({
+          ...next,
+          events: next.events.map((e, at) => (at === i ? { ...e, ...patch } : e)),
+        });
+        const separated = (next.events[1]?.leaf ?? '').replace(',', ',\u001e');
+        const cases: [AppendBatch, RegExp][] = [
+          [withEvent(1, { leaf: separated }), /U\+001E/],
+          [withEvent(2, { leaf: '' }), /empty/],
+          [withEvent(0, { leafHash: new Uint8Array(31) }), /leaf hash 0 .* 31 bytes/],
+          [withEvent(2, { chainHash: new Uint8Array(33) }), /chain hash 2 .* 33 bytes/],
+          [withEvent(3, { requestHash: new Uint8Array(16) }), /request hash 3 .* 16 bytes/],
+          [{ ...next, nodes: next.nodes.map((n) => ({ ...n, hash: new Uint8Array(0) })) }, /merkle node hash 0/],
+        ];
+        for (const [batch, message] of cases) {
+          const attempt = store.withLogWriter(log.tenant, (writer) => writer.append(batch));
+          await expect(attempt).rejects.toThrow(RangeError);
+          await expect(attempt).rejects.toThrow(message);
+        }
+        expect(await store.countEvents(log.tenant)).toBe(12);
+        expect((await store.getHead(log.tenant)).size).toBe(12);
+        expect(await tableCount(driver, 'merkle_nodes', log.tenant)).toBe(0);
+        await store.withLogWriter(log.tenant, (writer) => writer.append(next));
+        expect(await tableCount(driver, 'merkle_nodes', log.tenant)).toBe(1);
+      });
+
+      it('stores values with control characters, quotes, backslashes and astral characters exactly, and they verify', async () => {
+        const tenant = await newTenant();
+        const origin = `example.test/t/${tenant}`;
+        const awkward = ['\u001e', '\u001f', '\u0001', '\t\n', '"', '\\', '\\"', '😀', '\u2028', '\u007f', '{"a":1}'];
+        const inputs: EventInput[] = awkward.map((c, i) => ({
+          action: 'document.update',
+          actor: { id: `actor${c}${i}`, type: 'user', name: `Name${c}${i}` },
+          resource: { type: 'document', id: `doc"${c}\\${i}`, name: `before${i}${c}after${i}` },
+          outcome: 'success',
+          subject_id: `subject${c}${i}`,
+          metadata: { note: `word${i}${c}next${i}`, [`key${c}`]: [`"${c}"\\${c}😀`, c, ''] },
+        }));
+        // Several events in one statement, then a batch of one, whose packed parameters hold a single value.
+        const plan = (events: readonly EventInput[], head: LogHead): AppendBatch => {
+          const prepared = events.map((input): PreparedEvent => {
+            const id = randomUUID();
+            const template = sealingTemplate(input, { tenant, id });
+            return { id, requestHash: template.fingerprint, template, occurredAt: null };
+          });
+          const { append } = planBatch(tenant, head, [prepared], new Map(), new Date());
+          if (append === null) throw new Error('nothing planned');
+          return append;
+        };
+        const first = plan(inputs.slice(0, -1), await store.getHead(tenant));
+        await store.withLogWriter(tenant, (writer) => writer.append(first));
+        const second = plan(inputs.slice(-1), first.head);
+        await store.withLogWriter(tenant, (writer) => writer.append(second));
+        const written = [...first.events, ...second.events];
+
+        const columns = await store.scanEvents(tenant, 0, written.length);
+        expect(seqsOf(columns)).toEqual(written.map((_, i) => i));
+        columns.forEach((stored, i) => {
+          const { searchText, ...expected } = written[i] ?? expect.unreachable();
+          expect(searchText).toContain(awkward[i]);
+          expect({ ...stored, search: undefined }).toEqual({
+            ...expected,
+            leafHash: expect.anything(),
+            chainHash: expect.anything(),
+            requestHash: expect.anything(),
+            search: undefined,
+          });
+          expect(hex(stored.leafHash)).toBe(hex(expected.leafHash));
+          expect(hex(stored.chainHash)).toBe(hex(expected.chainHash));
+          expect(hex(stored.requestHash)).toBe(hex(expected.requestHash));
+          const sealed = JSON.parse(stored.leaf) as { metadata: unknown; resource: { id: string } };
+          expect(sealed.metadata).toEqual(inputs[i]?.metadata);
+          expect(sealed.resource.id).toBe(inputs[i]?.resource.id);
+        });
+
+        // The words on either side of a control character are separate words.
+        for (const i of [0, 1, 2, 3]) {
+          for (const q of [`word${i}`, `next${i}`, `after${i}`]) {
+            expect(seqsOf(await store.queryEvents(tenant, { limit: 100, q })), q).toEqual([i]);
+          }
+        }
+
+        const key = generateSigningKey(origin);
+        const report = await verifyStoredLog(store, tenant, { verifierKeys: [verifierKeyOf(key)], origin, workers: 0 });
+        expect(report).toMatchObject({ ok: true, size: written.length, checked: written.length, failures: [] });
       });
 
       it('rolls everything back when the writer function fails', async () => {
