@@ -34,6 +34,7 @@ import {
   countEventsOutside,
   listHeads,
   scanEntryColumns,
+  scanEntryRows,
   scanEvents,
   scanNodes,
 } from './operations/verification-scans.js';
@@ -107,6 +108,7 @@ export function createLedgerStore(driver: SqlDriver): LedgerStore {
 
     scanEvents: (tenant, start, end) => scope.read(tenant, (db) => scanEvents(db, tenant, start, end)),
     scanEntryColumns: (tenant, start, end) => scope.read(tenant, (db) => scanEntryColumns(db, tenant, start, end)),
+    scanEntryRows: (tenant, start, end) => scope.read(tenant, (db) => scanEntryRows(db, tenant, start, end)),
     countEventsOutside: (tenant, start, end) =>
       scope.read(tenant, (db) => countEventsOutside(db, tenant, start, end)),
     scanNodes: (tenant, level, start, end) => scope.read(tenant, (db) => scanNodes(db, tenant, level, start, end)),

@@ -6,6 +6,7 @@
  * DELETE and TRUNCATE, and ledger writes run under the least-privilege role `audit_ledger_writer`.
  */
 
+import type { EntryRows } from './entry-rows.js';
 import type { PrivacyStore } from './operations/privacy-records.js';
 
 export interface TenantRecord {
@@ -288,6 +289,8 @@ export interface LedgerStore {
   scanEvents(tenant: string, start: number, end: number): Promise<StoredEventColumns[]>;
   /** The columns of entries [start, end) that verification compares, ordered like scanEvents. */
   scanEntryColumns(tenant: string, start: number, end: number): Promise<EntryColumns[]>;
+  /** What scanEntryColumns reads, kept as the bytes it arrived in (see EntryRows). */
+  scanEntryRows(tenant: string, start: number, end: number): Promise<EntryRows>;
   /** Stored Merkle nodes with level = level and index in [start, end), by index; level 0 reads events.leaf_hash. */
   scanNodes(tenant: string, level: number, start: number, end: number): Promise<MerkleNode[]>;
   /** Number of event rows stored for the tenant (to catch rows beyond the head). */

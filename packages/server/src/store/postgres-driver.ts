@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { copyOutBinary } from './postgres-copy-out.js';
 import type { SqlDriver, SqlExecutor, SqlResult } from './sql-driver.js';
 
 type TypeId = Parameters<typeof pg.types.getTypeParser>[0];
@@ -35,8 +36,9 @@ interface Queryable {
   query(text: string, params?: unknown[]): Promise<pg.QueryResult>;
 }
 
-function executorOf(target: Queryable): SqlExecutor {
+function executorOf(target: Queryable, copyOut?: (query: string) => Promise<Uint8Array>): SqlExecutor {
   return {
+    ...(copyOut === undefined ? {} : { copyOutBinary: copyOut }),
     async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
       const result = await target.query(text, params as unknown[]);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
@@ -92,19 +94,16 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
     prepared.add(client);
     return client;
   }
+  async function onConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await acquire();
+    try {
+      return await fn(client);
+    } finally {
+      client.release();
+    }
+  }
   const poolExecutor = executorOf(
-    session === undefined
-      ? pool
-      : {
-          async query(text: string, params?: unknown[]) {
-            const client = await acquire();
-            try {
-              return await client.query(text, params);
-            } finally {
-              client.release();
-            }
-          },
-        },
+    session === undefined ? pool : { query: (text, params) => onConnection((client) => client.query(text, params)) },
   );
 
   return {
@@ -112,6 +111,7 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
     connectionString: url,
     query: poolExecutor.query,
     exec: poolExecutor.exec,
+    copyOutBinary: (query) => onConnection((client) => copyOutBinary(client, query)),
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const client = await acquire();
       // A connection whose BEGIN, ROLLBACK or COMMIT failed is in an unknown state: it is destroyed, not reused.
@@ -120,7 +120,7 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
         await sessionCommand(client, 'BEGIN', (error) => (discard = error));
         let value: T;
         try {
-          value = await fn(executorOf(client));
+          value = await fn(executorOf(client, (query) => copyOutBinary(client, query)));
         } catch (error) {
           await sessionCommand(client, 'ROLLBACK', (rollbackError) => (discard = rollbackError)).catch(() => {});
           throw error;

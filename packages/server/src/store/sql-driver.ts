@@ -19,6 +19,12 @@ export interface SqlExecutor {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
   /** Runs a script of several statements without parameters (migrations, DDL). */
   exec(script: string): Promise<void>;
+  /**
+   * The rows of `query` (a statement without parameters, which COPY cannot take) as PostgreSQL's binary COPY format
+   * writes them, whole. Only drivers that can stream COPY out offer it (node-postgres); bulk reads fall back to
+   * `query` elsewhere.
+   */
+  copyOutBinary?(query: string): Promise<Uint8Array>;
 }
 
 export interface SqlDriver extends SqlExecutor {

@@ -18,6 +18,8 @@ export interface ServiceOptions {
   signingKey?: string;
   /** Extra label in failure messages, to tell several processes apart. */
   name?: string;
+  /** Further arguments for `serve`, e.g. ['--workers', '2']. */
+  args?: readonly string[];
 }
 
 export interface ExitStatus {
@@ -63,6 +65,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   const name = options.name ?? 'service';
   const args = ['--import', 'tsx', CLI, 'serve', '--port', '0', '--host', '127.0.0.1'];
   if (options.dataDir !== undefined) args.push('--data', options.dataDir);
+  args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: environmentFor(options),

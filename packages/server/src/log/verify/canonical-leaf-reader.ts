@@ -91,6 +91,23 @@ export class CanonicalLeafReader {
     return false;
   }
 
+  /**
+   * Like holds, for a value given as the UTF-8 bytes [start, start + length) of `bytes`. Only an ASCII value is
+   * compared character by byte (for anything else the two spellings differ in length or code units); any other value
+   * is never said to be held, which leaves it to the caller's exact check.
+   */
+  holdsBytes(field: SealedField, bytes: Uint8Array, start: number, length: number): boolean {
+    if (this.kinds[field] !== PLAIN_STRING) return false;
+    const at = (this.starts[field] as number) + 1;
+    if ((this.ends[field] as number) - at - 1 !== length) return false;
+    const text = this.text;
+    for (let i = 0; i < length; i++) {
+      const byte = bytes[start + i] as number;
+      if (byte >= 0x80 || byte !== text.charCodeAt(at + i)) return false;
+    }
+    return true;
+  }
+
   /** Like holds, where null means the field must be absent (an optional sealed field the column copies as NULL). */
   holdsOptional(field: SealedField, value: string | null): boolean {
     return value === null ? this.kinds[field] === ABSENT : this.holds(field, value);

@@ -1,4 +1,6 @@
+import { isAscii } from 'node:buffer';
 import { chainHash, HASH_SIZE, hashLeaf } from '@audit-ledger/core';
+import { EntryField, type EntryRows } from '../../store/entry-rows.js';
 import type { EntryColumns } from '../../store/ledger-store.js';
 import type { EntryChecker } from './entry-check.js';
 import { sameHash } from './same-hash.js';
@@ -47,42 +49,97 @@ function leafHashOf(leaf: string): Uint8Array {
   return hashLeaf(encoded.subarray(0, length));
 }
 
-/** Checks each entry of a page on its own (see CheckedPage); `entries` are in scan order. */
-export function checkPage(entries: readonly EntryColumns[], checker: EntryChecker): CheckedPage {
-  const count = entries.length;
-  const page: CheckedPage = {
-    count,
-    seqs: new Float64Array(count),
-    receivedAtMs: new Float64Array(count),
-    leafHashes: new Uint8Array(count * HASH_SIZE),
-    chainHashes: new Uint8Array(count * HASH_SIZE),
-    flags: new Uint8Array(count),
-    unusual: [],
-    entryFailures: [],
-  };
-  let previousChain: Uint8Array | null = null;
-  for (let row = 0; row < count; row++) {
-    const entry = entries[row] as EntryColumns;
-    page.seqs[row] = entry.seq;
-    page.receivedAtMs[row] = entry.receivedAtMs;
-    const reasons = checker.check(entry);
-    if (reasons !== null) page.entryFailures.push({ row, reasons });
+/** Fills a CheckedPage row by row, in scan order. */
+class CheckedPageBuilder {
+  readonly page: CheckedPage;
+  private previousChain: Uint8Array | null = null;
 
-    const leafHash = leafHashOf(entry.leaf);
+  constructor(count: number) {
+    this.page = {
+      count,
+      seqs: new Float64Array(count),
+      receivedAtMs: new Float64Array(count),
+      leafHashes: new Uint8Array(count * HASH_SIZE),
+      chainHashes: new Uint8Array(count * HASH_SIZE),
+      flags: new Uint8Array(count),
+      unusual: [],
+      entryFailures: [],
+    };
+  }
+
+  /** `leafHash` is recomputed from the leaf; `storedLeafHash` and `storedChainHash` are the row's columns. */
+  add(
+    row: number,
+    seq: number,
+    receivedAtMs: number,
+    reasons: string[] | null,
+    leafHash: Uint8Array,
+    storedLeafHash: Uint8Array,
+    storedChainHash: Uint8Array,
+  ): void {
+    const page = this.page;
+    page.seqs[row] = seq;
+    page.receivedAtMs[row] = receivedAtMs;
+    if (reasons !== null) page.entryFailures.push({ row, reasons });
     page.leafHashes.set(leafHash, row * HASH_SIZE);
-    const chainRegular = entry.chainHash.byteLength === HASH_SIZE;
-    if (chainRegular) page.chainHashes.set(entry.chainHash, row * HASH_SIZE);
+    const chainRegular = storedChainHash.byteLength === HASH_SIZE;
+    if (chainRegular) page.chainHashes.set(storedChainHash, row * HASH_SIZE);
     let flags = 0;
-    if (sameHash(leafHash, entry.leafHash)) flags |= LEAF_HASH_MATCHES;
-    if (previousChain !== null && chainRegular && sameHash(chainHash(previousChain, leafHash), entry.chainHash)) {
+    if (sameHash(leafHash, storedLeafHash)) flags |= LEAF_HASH_MATCHES;
+    const previousChain = this.previousChain;
+    if (previousChain !== null && chainRegular && sameHash(chainHash(previousChain, leafHash), storedChainHash)) {
       flags |= LINKS_FROM_PREVIOUS_ROW;
     }
     page.flags[row] = flags;
     if ((flags & LEAF_HASH_MATCHES) === 0 || !chainRegular) {
       // Copied so the page holds only these bytes, not the driver's buffers they may share memory with.
-      page.unusual.push({ row, leafHash: new Uint8Array(entry.leafHash), chainHash: new Uint8Array(entry.chainHash) });
+      page.unusual.push({ row, leafHash: new Uint8Array(storedLeafHash), chainHash: new Uint8Array(storedChainHash) });
     }
-    previousChain = chainRegular ? entry.chainHash : null;
+    this.previousChain = chainRegular ? storedChainHash : null;
   }
-  return page;
+}
+
+/** Checks each entry of a page on its own (see CheckedPage); `entries` are in scan order. */
+export function checkPage(entries: readonly EntryColumns[], checker: EntryChecker): CheckedPage {
+  const builder = new CheckedPageBuilder(entries.length);
+  entries.forEach((entry, row) => {
+    const reasons = checker.check(entry);
+    builder.add(row, entry.seq, entry.receivedAtMs, reasons, leafHashOf(entry.leaf), entry.leafHash, entry.chainHash);
+  });
+  return builder.page;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * checkPage for rows as they arrived (see EntryRows), with the same result. An ASCII leaf (nearly every one) is hashed
+ * as stored and read as text without decoding; any other leaf is decoded and re-encoded exactly as checkPage does.
+ */
+export function checkEntryRows(rows: EntryRows, checker: EntryChecker): CheckedPage {
+  const builder = new CheckedPageBuilder(rows.count);
+  const bytes = rows.bytes;
+  for (let row = 0; row < rows.count; row++) {
+    const leafStart = rows.start(row, EntryField.leaf);
+    const leaf = rows.view(row, EntryField.leaf) ?? NO_BYTES;
+    let reasons: string[] | null;
+    let leafHash: Uint8Array;
+    if (isAscii(leaf)) {
+      reasons = checker.checkRow(rows, row, bytes.toString('latin1', leafStart, leafStart + leaf.byteLength));
+      leafHash = hashLeaf(leaf);
+    } else {
+      const entry = rows.entry(row);
+      reasons = checker.check(entry);
+      leafHash = leafHashOf(entry.leaf);
+    }
+    builder.add(
+      row,
+      rows.seq(row),
+      rows.float(row, EntryField.receivedAtMs),
+      reasons,
+      leafHash,
+      rows.view(row, EntryField.leafHash) ?? NO_BYTES,
+      rows.view(row, EntryField.chainHash) ?? NO_BYTES,
+    );
+  }
+  return builder.page;
 }

@@ -1,4 +1,5 @@
 import { parseTimestamp } from '@audit-ledger/core';
+import { EntryField, type EntryRows } from '../../store/entry-rows.js';
 import type { EntryColumns } from '../../store/ledger-store.js';
 import { parseCanonicalLeaf } from './canonical-leaf.js';
 import { CanonicalLeafReader, SealedField } from './canonical-leaf-reader.js';
@@ -77,5 +78,37 @@ export class EntryChecker {
       return null;
     }
     return exactFailures(entry, this.tenant);
+  }
+
+  /**
+   * check for a row of `rows`, given its leaf as `leaf` (the leaf's bytes as text, which only ASCII bytes spell the
+   * same either way): the columns are compared as the bytes they arrived in and decoded only when something differs.
+   */
+  checkRow(rows: EntryRows, row: number, leaf: string): string[] | null {
+    const reader = this.reader;
+    if (
+      reader.read(leaf) &&
+      reader.holdsSeq(rows.seq(row)) &&
+      this.holdsColumn(rows, row, SealedField.id, EntryField.id) &&
+      reader.holds(SealedField.tenant, this.tenant) &&
+      this.holdsColumn(rows, row, SealedField.action, EntryField.action) &&
+      this.holdsColumn(rows, row, SealedField.actorId, EntryField.actorId) &&
+      this.holdsColumn(rows, row, SealedField.resourceType, EntryField.resourceType) &&
+      this.holdsColumn(rows, row, SealedField.resourceId, EntryField.resourceId) &&
+      this.holdsColumn(rows, row, SealedField.outcome, EntryField.outcome) &&
+      (rows.length(row, EntryField.subjectId) < 0
+        ? reader.holdsOptional(SealedField.subjectId, null)
+        : this.holdsColumn(rows, row, SealedField.subjectId, EntryField.subjectId)) &&
+      reader.instant(SealedField.receivedAt) === rows.float(row, EntryField.receivedAtMs) &&
+      reader.instant(SealedField.occurredAt) === rows.float(row, EntryField.occurredAtMs)
+    ) {
+      return null;
+    }
+    return exactFailures(rows.entry(row), this.tenant);
+  }
+
+  private holdsColumn(rows: EntryRows, row: number, field: SealedField, column: EntryField): boolean {
+    const length = rows.length(row, column);
+    return length >= 0 && this.reader.holdsBytes(field, rows.bytes, rows.start(row, column), length);
   }
 }

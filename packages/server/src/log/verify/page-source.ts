@@ -1,5 +1,5 @@
 import type { LedgerStore } from '../../store/ledger-store.js';
-import { checkPage, type CheckedPage } from './checked-page.js';
+import { checkEntryRows, type CheckedPage } from './checked-page.js';
 import { EntryChecker } from './entry-check.js';
 
 /** One thread that reads and checks pages: this one, or a worker (see page-worker-lane.ts). */
@@ -15,7 +15,7 @@ export function inThreadLane(store: LedgerStore, tenant: string): PageLane {
   const checker = new EntryChecker(tenant);
   return {
     ready: Promise.resolve(),
-    read: async (start, end) => checkPage(await store.scanEntryColumns(tenant, start, end), checker),
+    read: async (start, end) => checkEntryRows(await store.scanEntryRows(tenant, start, end), checker),
     close: async () => undefined,
   };
 }

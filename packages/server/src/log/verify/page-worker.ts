@@ -1,8 +1,8 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { scanEntryColumns } from '../../store/operations/verification-scans.js';
+import { scanEntryRows } from '../../store/operations/verification-scans.js';
 import { createPostgresDriver } from '../../store/postgres-driver.js';
 import { dedicatedReaderSession } from '../../store/tenant-scope.js';
-import { checkPage, transferablesOf } from './checked-page.js';
+import { checkEntryRows, transferablesOf } from './checked-page.js';
 import { EntryChecker } from './entry-check.js';
 import type { PageReply, PageRequest, PageWorkerSetup } from './page-messages.js';
 
@@ -25,7 +25,7 @@ const checker = new EntryChecker(setup.tenant);
 async function answer(id: number, start: number, end: number): Promise<void> {
   let page;
   try {
-    page = checkPage(await scanEntryColumns(driver, setup.tenant, start, end), checker);
+    page = checkEntryRows(await scanEntryRows(driver, setup.tenant, start, end), checker);
   } catch (error) {
     const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
     const message = error instanceof Error ? error.message : String(error);
