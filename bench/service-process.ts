@@ -16,6 +16,8 @@ export interface ServiceTarget {
   cpuProfileDir?: string;
   /** Further environment for the service, e.g. AUDIT_LEDGER_ENCRYPTION. */
   env?: Readonly<Record<string, string>>;
+  /** Further arguments for `serve`, e.g. ['--workers', '2']. */
+  args?: readonly string[];
 }
 
 export interface RunningService {
@@ -53,6 +55,7 @@ export async function startService(target: ServiceTarget): Promise<RunningServic
   const nodeArgs = target.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', target.cpuProfileDir] : [];
   const args = [...nodeArgs, '--import', 'tsx', CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'];
   if (target.dataDir !== undefined) args.push('--data', target.dataDir);
+  args.push(...(target.args ?? []));
 
   const log = openSync(target.logFile, 'w');
   const child = trackChild(spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', log, log] }));

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { copyParamSetting } from './sql-driver.js';
 
 /** Where the collected bytes start; a page of verification rows grows it a few times at most. */
 const INITIAL_CAPACITY = 64 * 1024;
@@ -63,10 +64,37 @@ class BinaryCopyOut {
   }
 }
 
-/** The binary COPY output of `query`, run on `client` (see BinaryCopyOut). */
-export function copyOutBinary(client: pg.ClientBase, query: string): Promise<Uint8Array> {
+function runCopy(client: pg.ClientBase, query: string): Promise<Uint8Array> {
   return new Promise<Uint8Array>((resolve, reject) => {
-    const statement = `COPY (${query}) TO STDOUT (FORMAT binary)`;
-    client.query(new BinaryCopyOut(statement, resolve, reject));
+    client.query(new BinaryCopyOut(`COPY (${query}) TO STDOUT (FORMAT binary)`, resolve, reject));
   });
+}
+
+/**
+ * The binary COPY output of `query`, run on `client` (see BinaryCopyOut), with `params` readable in it as
+ * copyParam(1..n). The settings are transaction-local: outside a transaction (`inTransaction` false) the two
+ * statements get one of their own, so nothing stays set on a pooled connection.
+ */
+export async function copyOutBinary(
+  client: pg.ClientBase,
+  query: string,
+  params: readonly string[],
+  inTransaction: boolean,
+): Promise<Uint8Array> {
+  if (params.length === 0) return runCopy(client, query);
+  const settings = params.map((_, i) => `set_config('${copyParamSetting(i + 1)}', $${i + 1}, true)`).join(', ');
+  if (inTransaction) {
+    await client.query(`SELECT ${settings}`, [...params]);
+    return runCopy(client, query);
+  }
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT ${settings}`, [...params]);
+    const output = await runCopy(client, query);
+    await client.query('COMMIT');
+    return output;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }

@@ -36,7 +36,9 @@ interface Queryable {
   query(text: string, params?: unknown[]): Promise<pg.QueryResult>;
 }
 
-function executorOf(target: Queryable, copyOut?: (query: string) => Promise<Uint8Array>): SqlExecutor {
+type CopyOut = (query: string, params: readonly string[]) => Promise<Uint8Array>;
+
+function executorOf(target: Queryable, copyOut?: CopyOut): SqlExecutor {
   return {
     ...(copyOut === undefined ? {} : { copyOutBinary: copyOut }),
     async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
@@ -111,7 +113,7 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
     connectionString: url,
     query: poolExecutor.query,
     exec: poolExecutor.exec,
-    copyOutBinary: (query) => onConnection((client) => copyOutBinary(client, query)),
+    copyOutBinary: (query, params = []) => onConnection((client) => copyOutBinary(client, query, params, false)),
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const client = await acquire();
       // A connection whose BEGIN, ROLLBACK or COMMIT failed is in an unknown state: it is destroyed, not reused.
@@ -120,7 +122,7 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
         await sessionCommand(client, 'BEGIN', (error) => (discard = error));
         let value: T;
         try {
-          value = await fn(executorOf(client, (query) => copyOutBinary(client, query)));
+          value = await fn(executorOf(client, (query, params) => copyOutBinary(client, query, params, true)));
         } catch (error) {
           await sessionCommand(client, 'ROLLBACK', (rollbackError) => (discard = rollbackError)).catch(() => {});
           throw error;

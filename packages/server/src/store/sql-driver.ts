@@ -15,16 +15,30 @@ export interface SqlResult<Row> {
   rowCount: number;
 }
 
+/** The setting COPY's n-th (1-based) parameter is handed over in (see SqlExecutor.copyOutBinary). */
+export function copyParamSetting(n: number): string {
+  return `audit_ledger.copy_param_${n}`;
+}
+
+/**
+ * How a copyOutBinary query reads its n-th parameter. COPY takes no bind parameters, so each value travels as a
+ * transaction-local setting made by an ordinary parameterised statement just before: the query text stays constant
+ * and no value is ever spelt into SQL.
+ */
+export function copyParam(n: number): string {
+  return `current_setting('${copyParamSetting(n)}')`;
+}
+
 export interface SqlExecutor {
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
   /** Runs a script of several statements without parameters (migrations, DDL). */
   exec(script: string): Promise<void>;
   /**
-   * The rows of `query` (a statement without parameters, which COPY cannot take) as PostgreSQL's binary COPY format
-   * writes them, whole. Only drivers that can stream COPY out offer it (node-postgres); bulk reads fall back to
-   * `query` elsewhere.
+   * The rows of `query` as PostgreSQL's binary COPY format writes them, whole. COPY takes no bind parameters: the
+   * query reads `params` as copyParam(1..n) (postgres-copy-out.ts), which are set transaction-locally just before.
+   * Only drivers that can stream COPY out offer it (node-postgres); bulk reads fall back to `query` elsewhere.
    */
-  copyOutBinary?(query: string): Promise<Uint8Array>;
+  copyOutBinary?(query: string, params?: readonly string[]): Promise<Uint8Array>;
 }
 
 export interface SqlDriver extends SqlExecutor {

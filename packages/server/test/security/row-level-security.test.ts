@@ -199,10 +199,12 @@ describe.each(['pglite', 'postgres'] as const)('row-level security on %s', (kind
 
   it('runs the store’s reads as the reader role: a policy that hides every row from it empties them', async () => {
     expect((await db.store.getEntries('acme', 0, 100)).length).toBe(20);
+    expect((await db.store.scanEntryRows('acme', 0, 100)).count).toBe(20);
     await withBlockingPolicy(db.driver, 'events', LEDGER_READER_ROLE, 'SELECT', async () => {
       expect(await db.store.getEntries('acme', 0, 100)).toEqual([]);
       expect(await db.store.countEvents('acme')).toBe(0);
       expect(await db.store.scanEntryColumns('acme', 0, 100)).toEqual([]);
+      expect((await db.store.scanEntryRows('acme', 0, 100)).count).toBe(0);
       expect(await db.store.queryEvents('acme', { limit: 100 })).toEqual([]);
       expect(await db.store.queryEvents('acme', { q: 'shared', limit: 100 })).toEqual([]);
     });

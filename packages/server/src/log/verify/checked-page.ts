@@ -1,9 +1,10 @@
 import { isAscii } from 'node:buffer';
-import { chainHash, HASH_SIZE, hashLeaf } from '@audit-ledger/core';
+import { HASH_SIZE, hashLeaf } from '@audit-ledger/core';
 import { EntryField, type EntryRows } from '../../store/entry-rows.js';
 import type { EntryColumns } from '../../store/ledger-store.js';
 import type { EntryChecker } from './entry-check.js';
-import { sameHash } from './same-hash.js';
+import { linksFrom, writeLeafHash } from './page-digests.js';
+import { sameHashAt } from './same-hash.js';
 
 /** The stored leaf_hash equals the one recomputed from the leaf. */
 export const LEAF_HASH_MATCHES = 1;
@@ -67,27 +68,29 @@ class CheckedPageBuilder {
     };
   }
 
-  /** `leafHash` is recomputed from the leaf; `storedLeafHash` and `storedChainHash` are the row's columns. */
+  /**
+   * The row's leaf hash, recomputed from its leaf, is already at leafHashes[row * HASH_SIZE]; `storedLeafHash` and
+   * `storedChainHash` are the row's columns.
+   */
   add(
     row: number,
     seq: number,
     receivedAtMs: number,
     reasons: string[] | null,
-    leafHash: Uint8Array,
     storedLeafHash: Uint8Array,
     storedChainHash: Uint8Array,
   ): void {
     const page = this.page;
+    const at = row * HASH_SIZE;
     page.seqs[row] = seq;
     page.receivedAtMs[row] = receivedAtMs;
     if (reasons !== null) page.entryFailures.push({ row, reasons });
-    page.leafHashes.set(leafHash, row * HASH_SIZE);
     const chainRegular = storedChainHash.byteLength === HASH_SIZE;
-    if (chainRegular) page.chainHashes.set(storedChainHash, row * HASH_SIZE);
+    if (chainRegular) page.chainHashes.set(storedChainHash, at);
     let flags = 0;
-    if (sameHash(leafHash, storedLeafHash)) flags |= LEAF_HASH_MATCHES;
+    if (sameHashAt(storedLeafHash, page.leafHashes, at)) flags |= LEAF_HASH_MATCHES;
     const previousChain = this.previousChain;
-    if (previousChain !== null && chainRegular && sameHash(chainHash(previousChain, leafHash), storedChainHash)) {
+    if (previousChain !== null && chainRegular && linksFrom(previousChain, page.leafHashes, at, storedChainHash)) {
       flags |= LINKS_FROM_PREVIOUS_ROW;
     }
     page.flags[row] = flags;
@@ -104,7 +107,8 @@ export function checkPage(entries: readonly EntryColumns[], checker: EntryChecke
   const builder = new CheckedPageBuilder(entries.length);
   entries.forEach((entry, row) => {
     const reasons = checker.check(entry);
-    builder.add(row, entry.seq, entry.receivedAtMs, reasons, leafHashOf(entry.leaf), entry.leafHash, entry.chainHash);
+    builder.page.leafHashes.set(leafHashOf(entry.leaf), row * HASH_SIZE);
+    builder.add(row, entry.seq, entry.receivedAtMs, reasons, entry.leafHash, entry.chainHash);
   });
   return builder.page;
 }
@@ -122,21 +126,19 @@ export function checkEntryRows(rows: EntryRows, checker: EntryChecker): CheckedP
     const leafStart = rows.start(row, EntryField.leaf);
     const leaf = rows.view(row, EntryField.leaf) ?? NO_BYTES;
     let reasons: string[] | null;
-    let leafHash: Uint8Array;
     if (isAscii(leaf)) {
       reasons = checker.checkRow(rows, row, bytes.toString('latin1', leafStart, leafStart + leaf.byteLength));
-      leafHash = hashLeaf(leaf);
+      writeLeafHash(leaf, builder.page.leafHashes, row * HASH_SIZE);
     } else {
       const entry = rows.entry(row);
       reasons = checker.check(entry);
-      leafHash = leafHashOf(entry.leaf);
+      builder.page.leafHashes.set(leafHashOf(entry.leaf), row * HASH_SIZE);
     }
     builder.add(
       row,
       rows.seq(row),
       rows.float(row, EntryField.receivedAtMs),
       reasons,
-      leafHash,
       rows.view(row, EntryField.leafHash) ?? NO_BYTES,
       rows.view(row, EntryField.chainHash) ?? NO_BYTES,
     );

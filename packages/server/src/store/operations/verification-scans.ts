@@ -1,6 +1,6 @@
 import { EntryRows } from '../entry-rows.js';
 import type { EntryColumns, LogHead, MerkleNode, StoredEventColumns } from '../ledger-store.js';
-import type { SqlExecutor } from '../sql-driver.js';
+import { copyParam, type SqlExecutor } from '../sql-driver.js';
 import {
   EVENT_COLUMNS,
   LOG_HEAD_COLUMNS,
@@ -11,7 +11,6 @@ import {
   type LogHeadRow,
   type MerkleNodeRow,
 } from './rows.js';
-import { integerLiteral, textLiteral } from './sql-literal.js';
 
 // Raw reads for verification, which trusts none of what it reads: each returns rows exactly as stored, in a stable
 // order, without the consistency checks the write path relies on.
@@ -62,13 +61,14 @@ const ENTRY_ROW_COLUMNS =
 
 /**
  * What scanEntryColumns reads, as the bytes the server sends: over binary COPY where the driver offers it, which spares
- * a string per field and hex-decoding the hashes. COPY takes no parameters, hence the literals.
+ * a string per field and hex-decoding the hashes. COPY takes no bind parameters; tenant and bounds go in as settings.
  */
 export async function scanEntryRows(db: SqlExecutor, tenant: string, start: number, end: number): Promise<EntryRows> {
   if (db.copyOutBinary === undefined) return EntryRows.fromColumns(await scanEntryColumns(db, tenant, start, end));
   const output = await db.copyOutBinary(
-    `SELECT ${ENTRY_ROW_COLUMNS} FROM events WHERE tenant_id = ${textLiteral(tenant)} ` +
-      `AND seq >= ${integerLiteral(start)} AND seq < ${integerLiteral(end)} ORDER BY seq, received_at`,
+    `SELECT ${ENTRY_ROW_COLUMNS} FROM events WHERE tenant_id = ${copyParam(1)} ` +
+      `AND seq >= ${copyParam(2)}::int8 AND seq < ${copyParam(3)}::int8 ORDER BY seq, received_at`,
+    [tenant, String(start), String(end)],
   );
   return EntryRows.fromBinaryCopy(output);
 }
