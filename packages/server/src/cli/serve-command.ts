@@ -42,7 +42,7 @@ interface ServeOptions {
   workers?: number;
 }
 
-/** The URL a listening address is reached at, as Fastify prints it. */
+/** The URL of the address the workers listen on (the --host given, where the address itself is empty). */
 function urlOf(address: { address: string; port: number }, host: string): string {
   const name = address.address === '' ? host : address.address;
   return `http://${name.includes(':') ? `[${name}]` : name}:${address.port}`;
