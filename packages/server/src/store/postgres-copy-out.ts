@@ -72,29 +72,13 @@ function runCopy(client: pg.ClientBase, query: string): Promise<Uint8Array> {
 
 /**
  * The binary COPY output of `query`, run on `client` (see BinaryCopyOut), with `params` readable in it as
- * copyParam(1..n). The settings are transaction-local: outside a transaction (`inTransaction` false) the two
- * statements get one of their own, so nothing stays set on a pooled connection.
+ * copyParam(1..n). The settings are transaction-local, so with parameters `client` must be inside a transaction (the
+ * driver opens one when its caller has none): nothing then stays set on a pooled connection.
  */
-export async function copyOutBinary(
-  client: pg.ClientBase,
-  query: string,
-  params: readonly string[],
-  inTransaction: boolean,
-): Promise<Uint8Array> {
-  if (params.length === 0) return runCopy(client, query);
-  const settings = params.map((_, i) => `set_config('${copyParamSetting(i + 1)}', $${i + 1}, true)`).join(', ');
-  if (inTransaction) {
+export async function copyOutBinary(client: pg.ClientBase, query: string, params: readonly string[]): Promise<Uint8Array> {
+  if (params.length > 0) {
+    const settings = params.map((_, i) => `set_config('${copyParamSetting(i + 1)}', $${i + 1}, true)`).join(', ');
     await client.query(`SELECT ${settings}`, [...params]);
-    return runCopy(client, query);
   }
-  await client.query('BEGIN');
-  try {
-    await client.query(`SELECT ${settings}`, [...params]);
-    const output = await runCopy(client, query);
-    await client.query('COMMIT');
-    return output;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  return runCopy(client, query);
 }

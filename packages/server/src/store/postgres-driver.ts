@@ -36,7 +36,7 @@ interface Queryable {
   query(text: string, params?: unknown[]): Promise<pg.QueryResult>;
 }
 
-type CopyOut = (query: string, params: readonly string[]) => Promise<Uint8Array>;
+type CopyOut = (query: string, params?: readonly string[]) => Promise<Uint8Array>;
 
 function executorOf(target: Queryable, copyOut?: CopyOut): SqlExecutor {
   return {
@@ -63,6 +63,12 @@ async function sessionCommand(
     onFailure(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
+}
+
+/** The copyOutBinary of an executor this driver made, which always has one. */
+function copyOutBinaryOf(tx: SqlExecutor): NonNullable<SqlExecutor['copyOutBinary']> {
+  if (tx.copyOutBinary === undefined) throw new Error('a node-postgres transaction always offers copyOutBinary');
+  return tx.copyOutBinary;
 }
 
 function transactionAborted(): Error {
@@ -108,34 +114,40 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
     session === undefined ? pool : { query: (text, params) => onConnection((client) => client.query(text, params)) },
   );
 
+  async function transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await acquire();
+    // A connection whose BEGIN, ROLLBACK or COMMIT failed is in an unknown state: it is destroyed, not reused.
+    let discard: Error | undefined;
+    try {
+      await sessionCommand(client, 'BEGIN', (error) => (discard = error));
+      let value: T;
+      try {
+        value = await fn(executorOf(client, (query, params = []) => copyOutBinary(client, query, params)));
+      } catch (error) {
+        await sessionCommand(client, 'ROLLBACK', (rollbackError) => (discard = rollbackError)).catch(() => {});
+        throw error;
+      }
+      const commit = await sessionCommand(client, 'COMMIT', (error) => (discard = error));
+      // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK and no error; a caller that swallowed a
+      // failed statement must not believe its writes are durable.
+      if (commit.command === 'ROLLBACK') throw transactionAborted();
+      return value;
+    } finally {
+      client.release(discard);
+    }
+  }
+
   return {
     kind: 'postgres',
     connectionString: url,
     query: poolExecutor.query,
     exec: poolExecutor.exec,
-    copyOutBinary: (query, params = []) => onConnection((client) => copyOutBinary(client, query, params, false)),
-    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-      const client = await acquire();
-      // A connection whose BEGIN, ROLLBACK or COMMIT failed is in an unknown state: it is destroyed, not reused.
-      let discard: Error | undefined;
-      try {
-        await sessionCommand(client, 'BEGIN', (error) => (discard = error));
-        let value: T;
-        try {
-          value = await fn(executorOf(client, (query, params) => copyOutBinary(client, query, params, true)));
-        } catch (error) {
-          await sessionCommand(client, 'ROLLBACK', (rollbackError) => (discard = rollbackError)).catch(() => {});
-          throw error;
-        }
-        const commit = await sessionCommand(client, 'COMMIT', (error) => (discard = error));
-        // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK and no error; a caller that swallowed a
-        // failed statement must not believe its writes are durable.
-        if (commit.command === 'ROLLBACK') throw transactionAborted();
-        return value;
-      } finally {
-        client.release(discard);
-      }
-    },
+    // COPY's parameters are transaction-local settings: without a transaction of the caller's they get one here.
+    copyOutBinary: (query, params = []) =>
+      params.length === 0
+        ? onConnection((client) => copyOutBinary(client, query, params))
+        : transaction((tx) => copyOutBinaryOf(tx)(query, params)),
+    transaction,
     async close(): Promise<void> {
       await pool.end();
     },
