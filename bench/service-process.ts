@@ -24,6 +24,8 @@ export interface RunningService {
   url: string;
   adminToken: string;
   logFile: string;
+  /** The service's process id, e.g. to read the CPU time it used. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function startService(target: ServiceTarget): Promise<RunningServic
     url,
     adminToken,
     logFile: target.logFile,
+    pid: child.pid ?? 0,
     async stop() {
       if (state.exited !== null) return;
       // SIGTERM lets the service drain and close cleanly, which is also when node writes a --cpu-prof profile.

@@ -2,6 +2,7 @@ import { canonicalJson } from '../canonical-json.js';
 import { isPlainObject, type JsonObject, type JsonValue } from './json-value.js';
 
 function escapeSegment(key: string): string {
+  if (!key.includes('.') && !key.includes('\\')) return key;
   return key.replace(/\\/g, '\\\\').replace(/\./g, '\\.');
 }
 

@@ -64,7 +64,7 @@ function rewriteLeaves(source: JsonObject, pointer: string, rewrite: PersonalVal
 function rewriteAt(
   root: Record<string, unknown>,
   tokens: readonly string[],
-  copied: WeakSet<object>,
+  copied: Set<object>,
   rewrite: (value: JsonValue) => JsonValue,
 ): void {
   let parent: Record<string, unknown> | unknown[] = root;
@@ -104,7 +104,7 @@ export function rewritePersonalValues<T extends PersonalShape>(
   rewrite: PersonalValueRewrite,
 ): T {
   const copy = { ...event } as T & Record<string, unknown>;
-  const copied = new WeakSet<object>([copy]);
+  const copied = new Set<object>([copy]);
   const actor = { ...event.actor };
   copy.actor = actor;
   copied.add(actor);
@@ -141,7 +141,7 @@ export function rewritePersonalValues<T extends PersonalShape>(
  */
 export function rewritePaths<T extends object>(event: T, pointers: readonly string[], rewrite: PathRewrite): T {
   const copy = { ...event } as T & Record<string, unknown>;
-  const copied = new WeakSet<object>([copy]);
+  const copied = new Set<object>([copy]);
   pointers.forEach((pointer, index) => {
     const tokens = parsePointer(pointer);
     if (tokens !== null && tokens.length > 0) rewriteAt(copy, tokens, copied, (value) => rewrite(value, pointer, index));

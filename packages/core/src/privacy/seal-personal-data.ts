@@ -7,10 +7,11 @@ import { rewritePaths, rewritePersonalValues } from './personal-fields.js';
 
 /**
  * Encrypts the personal values of one event: gets the canonical JSON array of the values and their JSON Pointers
- * (sorted, in the same order) and answers the `personal_data` member. The cipher binds the pointers as associated
- * data, with the tenant and event id, so neither the ciphertext nor its path list can be moved or edited.
+ * (sorted, in the same order, and as canonical JSON too, so a sealer that needs the text does not serialise them
+ * again) and answers the `personal_data` member. The cipher binds the pointers as associated data, with the tenant
+ * and event id, so neither the ciphertext nor its path list can be moved or edited.
  */
-export type PersonalDataSealer = (plaintext: string, paths: readonly string[]) => SealedPersonalData;
+export type PersonalDataSealer = (plaintext: string, paths: readonly string[], pathsJson: string) => SealedPersonalData;
 
 /**
  * Opens an event's `personal_data`: the values in `paths` order, ERASED when its key was destroyed, or undefined when
@@ -27,7 +28,12 @@ export interface SeparatedPersonalData<T> {
   values: JsonValue[];
 }
 
-const byCodeUnits = (a: [string, JsonValue], b: [string, JsonValue]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function sortedByCodeUnits(strings: readonly string[]): boolean {
+  for (let i = 1; i < strings.length; i++) if ((strings[i - 1] as string) > (strings[i] as string)) return false;
+  return true;
+}
 
 /**
  * Takes the personal values out of `event` (the defaults, each leaf under changes.before/after, and each of
@@ -35,13 +41,16 @@ const byCodeUnits = (a: [string, JsonValue], b: [string, JsonValue]): number => 
  * stays visible, and no array loses an element. The event itself is not modified.
  */
 export function separatePersonalValues<T extends EventInput>(event: T, extraPaths: readonly string[]): SeparatedPersonalData<T> {
-  const found: Array<[string, JsonValue]> = [];
+  const paths: string[] = [];
+  const values: JsonValue[] = [];
   const stripped = rewritePersonalValues(event, extraPaths, (value, pointer) => {
-    found.push([pointer, value]);
+    paths.push(pointer);
+    values.push(value);
     return null;
   });
-  found.sort(byCodeUnits);
-  return { event: stripped, paths: found.map(([pointer]) => pointer), values: found.map(([, value]) => value) };
+  if (sortedByCodeUnits(paths)) return { event: stripped, paths, values };
+  const order = paths.map((_, index) => index).sort((a, b) => byCodeUnits(paths[a] as string, paths[b] as string));
+  return { event: stripped, paths: order.map((index) => paths[index] as string), values: order.map((index) => values[index] as JsonValue) };
 }
 
 export interface EncryptedEvent {
@@ -54,7 +63,8 @@ export interface EncryptedEvent {
 export function encryptPersonalValues(input: EventInput, extraPaths: readonly string[], seal: PersonalDataSealer): EncryptedEvent {
   const separated = separatePersonalValues(input, extraPaths);
   if (separated.paths.length === 0) return { event: input };
-  return { event: separated.event, personalData: seal(canonicalJson(separated.values), separated.paths) };
+  const { paths, values } = separated;
+  return { event: separated.event, personalData: seal(canonicalJson(values), paths, canonicalJson(paths)) };
 }
 
 /** The key ids of stored events' personal data, so a page of events can fetch each key once. */

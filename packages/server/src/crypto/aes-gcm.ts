@@ -22,12 +22,20 @@ function nextIv(): Buffer {
   return iv;
 }
 
-export function aesGcmEncrypt(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+/** A string plaintext is encrypted as its UTF-8 bytes. */
+export function aesGcmEncrypt(key: Uint8Array, plaintext: Uint8Array | string, aad: Uint8Array): Buffer {
   const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([iv, body, cipher.getAuthTag()]);
+  const body = typeof plaintext === 'string' ? cipher.update(plaintext, 'utf8') : cipher.update(plaintext);
+  // GCM is a stream mode: final() only computes the tag and adds no bytes, so one buffer takes all three parts.
+  const rest = cipher.final();
+  const sealed = Buffer.allocUnsafe(IV_BYTES + body.length + rest.length + TAG_BYTES);
+  iv.copy(sealed, 0);
+  body.copy(sealed, IV_BYTES);
+  rest.copy(sealed, IV_BYTES + body.length);
+  cipher.getAuthTag().copy(sealed, IV_BYTES + body.length + rest.length);
+  return sealed;
 }
 
 /** The plaintext, or null when the sealed bytes are malformed or fail authentication (wrong key, AAD or data). */

@@ -7,7 +7,7 @@ import {
 } from '@audit-ledger/core';
 import { mapInSlices } from '../scheduling/slices.js';
 import type { DataKeyService } from './data-key-service.js';
-import { personalDataSealer, personalDigest } from './personal-data-cipher.js';
+import { personalDataSealer } from './personal-data-cipher.js';
 import type { PersonalPathsCache } from './personal-paths-cache.js';
 import type { SealingHint } from './sealing-hint.js';
 
@@ -60,13 +60,13 @@ export function createEventProtector(options: {
       hint.changedFields = changedFields(event.changes?.before, event.changes?.after);
       const subjectKey = keys.get(subjectOf(event));
       if (subjectKey === undefined) throw new Error(`no data key for a subject of tenant ${tenant}`);
-      const seal = personalDataSealer(tenant, event.id, subjectKey);
-      const encrypted = encryptPersonalValues(event, paths, (plaintext, sealedPaths) => {
-        hint.personalDigest = personalDigest(subjectKey, sealedPaths, plaintext);
-        return seal(plaintext, sealedPaths);
+      const seal = personalDataSealer(tenant, event.id, subjectKey, (digest) => {
+        hint.personalDigest = digest;
       });
+      const encrypted = encryptPersonalValues(event, paths, seal);
       if (encrypted.personalData !== undefined) hint.personalData = encrypted.personalData;
-      return { event: { ...encrypted.event, id: event.id }, hint };
+      // A copy of `event` with the values taken out, so it keeps the id fixed above.
+      return { event: encrypted.event as EventInput & { id: string }, hint };
     });
     return { events: protectedEvents.map((p) => p.event), sealing: protectedEvents.map((p) => p.hint) };
   };

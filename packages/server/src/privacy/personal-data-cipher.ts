@@ -16,18 +16,28 @@ import type { KeyState, SubjectKey } from './data-key-service.js';
  * ciphertext copied into another event or tenant, or a path list edited, reordered or swapped, therefore fails
  * authentication instead of putting values where they do not belong.
  */
-function personalDataAad(tenant: string, eventId: string, paths: readonly string[]): Buffer {
-  return Buffer.from(`audit-ledger personal data v1\u0000${tenant}\u0000${eventId}\u0000${canonicalJson(paths)}`, 'utf8');
+function personalDataAad(tenant: string, eventId: string, pathsJson: string): Buffer {
+  return Buffer.from(`audit-ledger personal data v1\u0000${tenant}\u0000${eventId}\u0000${pathsJson}`, 'utf8');
 }
 
-/** Encrypts the personal values of one event, in one operation, under its subject's key. */
-export function personalDataSealer(tenant: string, eventId: string, subjectKey: SubjectKey): PersonalDataSealer {
-  return (plaintext, paths) =>
-    formatPersonalData(
+/**
+ * Encrypts the personal values of one event, in one operation, under its subject's key, and hands `onDigest` their
+ * part of the retry fingerprint (see personalDigest).
+ */
+export function personalDataSealer(
+  tenant: string,
+  eventId: string,
+  subjectKey: SubjectKey,
+  onDigest: (digest: Uint8Array) => void = () => {},
+): PersonalDataSealer {
+  return (plaintext, paths, pathsJson) => {
+    onDigest(personalDigest(subjectKey, pathsJson, plaintext));
+    return formatPersonalData(
       subjectKey.keyId,
       paths,
-      aesGcmEncrypt(subjectKey.key, Buffer.from(plaintext, 'utf8'), personalDataAad(tenant, eventId, paths)),
+      aesGcmEncrypt(subjectKey.key, plaintext, personalDataAad(tenant, eventId, pathsJson)),
     );
+  };
 }
 
 /**
@@ -40,7 +50,8 @@ export function personalDataOpener(tenant: string, eventId: string, keys: Readon
     const state = keys.get(member.key);
     if (state === undefined) return undefined;
     if (!state.live) return ERASED;
-    const plaintext = aesGcmDecrypt(state.key, sealedPayload(member), personalDataAad(tenant, eventId, member.paths));
+    const aad = personalDataAad(tenant, eventId, canonicalJson(member.paths));
+    const plaintext = aesGcmDecrypt(state.key, sealedPayload(member), aad);
     if (plaintext === null) return undefined;
     const values = JSON.parse(plaintext.toString('utf8')) as unknown;
     return Array.isArray(values) && values.length === member.paths.length ? (values as JsonValue[]) : undefined;
@@ -48,16 +59,12 @@ export function personalDataOpener(tenant: string, eventId: string, keys: Readon
 }
 
 /**
- * The part of an event's retry fingerprint that covers its personal values: an HMAC of the paths and the very
- * plaintext that was encrypted, under a key derived from the subject's data key. The sealing template fingerprints
+ * The part of an event's retry fingerprint that covers its personal values: an HMAC of the paths (canonical JSON),
+ * a NUL and the very plaintext that was encrypted, under a key derived from the subject's data key. The sealing template fingerprints
  * everything else (see SealingTemplate.fingerprint), so together they tell a retry from a different event without
  * serialising the event a second time, and the stored hash confirms no guess about the personal data (and stops
  * matching anything once that key is destroyed).
  */
-export function personalDigest(subjectKey: SubjectKey, paths: readonly string[], plaintext: string): Uint8Array {
-  return createHmac('sha256', subjectKey.fingerprintKey)
-    .update(canonicalJson(paths))
-    .update('\u0000')
-    .update(plaintext)
-    .digest();
+export function personalDigest(subjectKey: SubjectKey, pathsJson: string, plaintext: string): Uint8Array {
+  return createHmac('sha256', subjectKey.fingerprintKey).update(`${pathsJson}\u0000${plaintext}`).digest();
 }

@@ -1,5 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLedgerStore } from '../../src/store/create-ledger-store.js';
+import { loadMigrations, migrate } from '../../src/store/migrate.js';
+import { ensurePartitions } from '../../src/store/partitions.js';
 import { createPostgresDriver } from '../../src/store/postgres-driver.js';
 import type { SqlDriver } from '../../src/store/sql-driver.js';
 import { createTestDatabase, withOwnerOnlyDatabase } from '../support/postgres.js';
@@ -48,5 +53,46 @@ describe('LedgerStore on postgres, connected as a database owner without role pr
       expect((await store.getHead(tenant)).size).toBe(3);
       await expect(driver.query('DELETE FROM events')).rejects.toThrow(/audit ledger tables are append-only/);
     });
+  });
+});
+
+describe('LedgerStore on postgres: how events are compressed', () => {
+  it('stores leaf and search with lz4 in the partitioned table, in partitions made before the change and after it', async () => {
+    const database = await createTestDatabase('al_store_lz4');
+    const driver = createPostgresDriver(database.url);
+    const before = await mkdtemp(path.join(tmpdir(), 'al-migrations-'));
+    try {
+      // A database last migrated before the change, with partitions of its own.
+      for (const migration of await loadMigrations()) {
+        if (migration.version < 7) await writeFile(path.join(before, migration.name), migration.sql);
+      }
+      await migrate(driver, before);
+      const now = new Date();
+      await ensurePartitions(driver, now, 1);
+      const store = createLedgerStore(driver);
+      const log = new TestLog('acme');
+      await store.createTenant({ id: 'acme', name: 'Acme', logOrigin: 'example.test/t/acme', createdAt: now });
+      await store.withLogWriter('acme', (writer) => writer.append(log.nextBatch(3)));
+
+      await store.migrate();
+      await ensurePartitions(driver, now, 3);
+      await store.withLogWriter('acme', (writer) => writer.append(log.nextBatch(2)));
+
+      const { rows } = await driver.query<{ relation: string; column: string; method: string }>(
+        `SELECT c.relname AS relation, a.attname AS column, a.attcompression::text AS method
+           FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+          WHERE (c.oid = 'events'::regclass OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'events'::regclass))
+            AND a.attname IN ('leaf', 'search')
+          ORDER BY 1, 2`,
+      );
+      // The parent and four monthly partitions: two from before the change, two from after.
+      expect(new Set(rows.map((row) => row.relation)).size).toBe(5);
+      expect(rows.filter((row) => row.method !== 'l')).toEqual([]);
+      expect((await store.getHead('acme')).size).toBe(5);
+    } finally {
+      await driver.close();
+      await rm(before, { recursive: true, force: true });
+      await database.drop();
+    }
   });
 });
