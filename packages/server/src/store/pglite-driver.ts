@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
-import type { SqlDriver, SqlExecutor, SqlResult } from './sql-driver.js';
+import { sqlText, type PreparedSql, type SqlDriver, type SqlExecutor, type SqlResult } from './sql-driver.js';
 
 interface PgliteQueryable {
   query<Row>(text: string, params?: unknown[]): Promise<{ rows: Row[]; rowCount?: number; affectedRows?: number }>;
@@ -9,8 +9,8 @@ interface PgliteQueryable {
 
 function executorOf(target: PgliteQueryable): SqlExecutor {
   return {
-    async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
-      const result = await target.query<Row>(text, [...params]);
+    async query<Row>(statement: string | PreparedSql, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+      const result = await target.query<Row>(sqlText(statement), [...params]);
       return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
     },
     async exec(script: string): Promise<void> {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { copyOutBinary } from './postgres-copy-out.js';
-import type { SqlDriver, SqlExecutor, SqlResult } from './sql-driver.js';
+import type { PreparedSql, SqlDriver, SqlExecutor, SqlResult } from './sql-driver.js';
 
 type TypeId = Parameters<typeof pg.types.getTypeParser>[0];
 
@@ -33,7 +33,7 @@ const typeParsers: pg.CustomTypesConfig = {
 
 /** What executorOf needs of a pool, a client or a wrapper around either. */
 interface Queryable {
-  query(text: string, params?: unknown[]): Promise<pg.QueryResult>;
+  query(query: string | pg.QueryConfig, params?: unknown[]): Promise<pg.QueryResult>;
 }
 
 type CopyOut = (query: string, params?: readonly string[]) => Promise<Uint8Array>;
@@ -41,8 +41,11 @@ type CopyOut = (query: string, params?: readonly string[]) => Promise<Uint8Array
 function executorOf(target: Queryable, copyOut?: CopyOut): SqlExecutor {
   return {
     ...(copyOut === undefined ? {} : { copyOutBinary: copyOut }),
-    async query<Row>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
-      const result = await target.query(text, params as unknown[]);
+    async query<Row>(statement: string | PreparedSql, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
+      const result =
+        typeof statement === 'string'
+          ? await target.query(statement, params as unknown[])
+          : await target.query({ name: statement.name, text: statement.text, values: params as unknown[] });
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(script: string): Promise<void> {
@@ -111,7 +114,7 @@ export function createPostgresDriver(url: string, options: PostgresDriverOptions
     }
   }
   const poolExecutor = executorOf(
-    session === undefined ? pool : { query: (text, params) => onConnection((client) => client.query(text, params)) },
+    session === undefined ? pool : { query: (query, params) => onConnection((client) => client.query(query, params)) },
   );
 
   async function transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {

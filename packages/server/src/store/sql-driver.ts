@@ -29,8 +29,28 @@ export function copyParam(n: number): string {
   return `current_setting('${copyParamSetting(n)}')`;
 }
 
+/**
+ * A statement every write runs: planning one of the ledger's statements costs PostgreSQL several times what running it
+ * does (about 0.3 ms for the write position against 0.07 ms), and a write holds its log's lock meanwhile. A server
+ * connection therefore parses and plans it once, as a prepared statement under `name`, and reuses that plan;
+ * PostgreSQL replans by itself after a schema change. Drivers that keep no prepared statements run `text` as usual.
+ * Each name stands for one constant text.
+ */
+export interface PreparedSql {
+  readonly name: string;
+  readonly text: string;
+}
+
+export function preparedSql(name: string, text: string): PreparedSql {
+  return { name, text };
+}
+
+export function sqlText(statement: string | PreparedSql): string {
+  return typeof statement === 'string' ? statement : statement.text;
+}
+
 export interface SqlExecutor {
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+  query<Row = Record<string, unknown>>(statement: string | PreparedSql, params?: readonly unknown[]): Promise<SqlResult<Row>>;
   /** Runs a script of several statements without parameters (migrations, DDL). */
   exec(script: string): Promise<void>;
   /**

@@ -1,5 +1,5 @@
 import { ADVISORY_LOCK } from './advisory-locks.js';
-import type { SqlDriver, SqlExecutor } from './sql-driver.js';
+import { preparedSql, type SqlDriver, type SqlExecutor } from './sql-driver.js';
 import {
   createRoleAvailability,
   createWriterRole,
@@ -22,11 +22,16 @@ const SCOPE_READ = `
   SELECT set_config('${TENANT_SETTING}', $1, true), set_config('role', '${LEDGER_READER_ROLE}', true)`;
 
 // The writer's first statement also takes its log lock (see withLogWriter): scoping the write costs no round trip.
-const LOCK_AND_SCOPE_WRITE = `
-  SELECT pg_advisory_xact_lock($1, hashtext($2)), set_config('${TENANT_SETTING}', $2, true),
-         set_config('role', '${LEDGER_WRITER_ROLE}', true)`;
-const LOCK_AND_SCOPE_WRITE_AS_OWNER = `
-  SELECT pg_advisory_xact_lock($1, hashtext($2)), set_config('${TENANT_SETTING}', $2, true)`;
+// Every write runs one of these, so they are prepared (see PreparedSql).
+const LOCK_AND_SCOPE_WRITE = preparedSql(
+  'audit_ledger_lock_and_scope_write',
+  `SELECT pg_advisory_xact_lock($1, hashtext($2)), set_config('${TENANT_SETTING}', $2, true),
+          set_config('role', '${LEDGER_WRITER_ROLE}', true)`,
+);
+const LOCK_AND_SCOPE_WRITE_AS_OWNER = preparedSql(
+  'audit_ledger_lock_and_scope_write_as_owner',
+  `SELECT pg_advisory_xact_lock($1, hashtext($2)), set_config('${TENANT_SETTING}', $2, true)`,
+);
 const SCOPE_WRITE = `
   SELECT set_config('${TENANT_SETTING}', $1, true), set_config('role', '${LEDGER_WRITER_ROLE}', true)`;
 const SCOPE_WRITE_AS_OWNER = `SELECT set_config('${TENANT_SETTING}', $1, true)`;

@@ -1,7 +1,7 @@
 import { equalBytes } from '@audit-ledger/core';
 import type { AppendBatch, EventRow } from '../ledger-store.js';
 import { createMissingPartitions, monthOf, partitionNameOf } from '../partitions.js';
-import { sqlStateOf, type SqlExecutor } from '../sql-driver.js';
+import { preparedSql, sqlStateOf, type SqlExecutor } from '../sql-driver.js';
 import type { WriterRole } from '../writer-role.js';
 import { HASH_BYTES } from './rows.js';
 
@@ -23,7 +23,10 @@ import { HASH_BYTES } from './rows.js';
 // spaces would change what is indexed (to_tsvector skips text shaped like a markup tag, <a href="x">, only when the
 // gaps in it are spaces); it also has few characters for node-postgres to escape.
 // unnest with several arrays pairs their elements by position, and its ordinality n numbers those rows from 1.
-const APPEND = `
+// Every write runs it, so it is prepared (see PreparedSql).
+const APPEND = preparedSql(
+  'audit_ledger_append',
+  `
   WITH appended_events AS (
     INSERT INTO events (tenant_id, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
                         outcome, leaf, leaf_hash, chain_hash, request_hash, search, subject_id)
@@ -41,7 +44,8 @@ const APPEND = `
     SELECT $1, level, idx, substring($19::bytea FROM (n::int4 - 1) * ${HASH_BYTES} + 1 FOR ${HASH_BYTES})
       FROM unnest($17::int2[], $18::int8[]) WITH ORDINALITY AS batch(level, idx, n)
   )
-  INSERT INTO log_heads (tenant_id, size, chain_hash, frontier, last_received_at) VALUES ($1, $20, $21, $22, $23)`;
+  INSERT INTO log_heads (tenant_id, size, chain_hash, frontier, last_received_at) VALUES ($1, $20, $21, $22, $23)`,
+);
 
 /** Separates the leaves in the APPEND statement's leaf parameter. */
 const LEAF_SEPARATOR = '\u001e';

@@ -1,5 +1,5 @@
 import type { ExistingEvent, LogHead } from '../ledger-store.js';
-import type { SqlExecutor } from '../sql-driver.js';
+import { preparedSql, type SqlExecutor } from '../sql-driver.js';
 import { isUuidText } from './uuid.js';
 import { emptyLogHead, LOG_HEAD_COLUMNS, toLogHead, type LogHeadRow } from './rows.js';
 
@@ -58,7 +58,9 @@ type PositionRow = Partial<LogHeadRow> & { [K in keyof ExistingRow as `existing_
 // The head and the stored events among the batch's ids as one statement, so one snapshot and one round trip: the
 // writer holds its log's lock, and everything it waits for, everyone queued behind it waits for too. One row per
 // event found, each repeating the head; one row with null existing_* columns when none is.
-const POSITION_SQL = `
+const POSITION_SQL = preparedSql(
+  'audit_ledger_write_position',
+  `
   SELECT head.*, found.id AS existing_id, found.seq AS existing_seq, found.leaf_hash AS existing_leaf_hash,
          found.request_hash AS existing_request_hash
     FROM (SELECT 1) AS one
@@ -66,7 +68,8 @@ const POSITION_SQL = `
       SELECT ${LOG_HEAD_COLUMNS} FROM log_heads WHERE tenant_id = $1 ORDER BY size DESC LIMIT 1
     ) head ON true
     LEFT JOIN LATERAL (${EXISTING_EVENTS_SQL}) found ON true
-   ORDER BY found.seq`;
+   ORDER BY found.seq`,
+);
 
 /** Where a writer appends: the log's head, and which of `ids` are already stored (keyed as the caller spelled them). */
 export async function readWritePosition(
