@@ -2,9 +2,9 @@ import { newEventId, sealingTemplate, sha256, type EventInput } from '@audit-led
 import type { IngestAck } from '../app-context.js';
 import { LedgerError } from '../errors.js';
 import type { SealingHint } from '../privacy/sealing-hint.js';
-import type { LedgerStore } from '../store/ledger-store.js';
+import type { LedgerStore, LogHead } from '../store/ledger-store.js';
 import { mapInSlices } from '../scheduling/slices.js';
-import { planBatch, type PreparedEvent, type RequestOutcome } from './plan-batch.js';
+import { planBatch, type BatchPlan, type PreparedEvent, type RequestOutcome } from './plan-batch.js';
 import { TenantQueue, type QueuedRequest } from './tenant-queue.js';
 
 export interface SequencerOptions {
@@ -39,16 +39,43 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   const now = options.now ?? (() => new Date());
   const queues = new Map<string, TenantQueue<SubmittedEvent, IngestAck[]>>();
 
+  // The head this process last wrote (or read) for each log, so that the next write appends in one statement with
+  // store.appendIfHead instead of reading the head under the lock first. It is stale once another process has written
+  // to the log; the store then refuses, and the write goes through withLogWriter, which reads the head afresh.
+  const knownHeads = new Map<string, LogHead>();
+
+  /** The short way: plan against the known head and append in one statement; null when that was not possible. */
+  async function appendAtKnownHead(tenant: string, requests: ReadonlyArray<readonly SubmittedEvent[]>, lookup: Set<string>): Promise<BatchPlan | null> {
+    const head = knownHeads.get(tenant);
+    if (head === undefined) return null;
+    knownHeads.delete(tenant);
+    // Ids the producer chose may be stored already (a retry): the store refuses such a batch, and the long way finds
+    // them. Until then none is assumed stored.
+    const planned = planBatch(tenant, head, requests, new Map(), now());
+    if (planned.append === null || !(await store.appendIfHead(tenant, head, [...lookup], planned.append))) return null;
+    knownHeads.set(tenant, planned.append.head);
+    return planned;
+  }
+
+  /** The long way: under the log's lock, read the head and the stored events among the producer-chosen ids. */
+  async function appendUnderLock(tenant: string, requests: ReadonlyArray<readonly SubmittedEvent[]>, lookup: Set<string>): Promise<BatchPlan> {
+    knownHeads.delete(tenant);
+    const { planned, head } = await store.withLogWriter(tenant, async (writer) => {
+      const { head: read, existing } = await writer.position([...lookup]);
+      const plan = planBatch(tenant, read, requests, existing, now());
+      if (plan.append !== null) await writer.append(plan.append);
+      return { planned: plan, head: plan.append?.head ?? read };
+    });
+    knownHeads.set(tenant, head);
+    return planned;
+  }
+
   async function writeGroup(tenant: string, group: Request[]): Promise<void> {
     const lookup = new Set<string>();
     for (const request of group) for (const event of request.items) if (event.chosenByProducer) lookup.add(event.id);
+    const requests = group.map((request) => request.items);
 
-    const plan = await store.withLogWriter(tenant, async (writer) => {
-      const { head, existing } = await writer.position([...lookup]);
-      const planned = planBatch(tenant, head, group.map((request) => request.items), existing, now());
-      if (planned.append !== null) await writer.append(planned.append);
-      return planned;
-    });
+    const plan = (await appendAtKnownHead(tenant, requests, lookup)) ?? (await appendUnderLock(tenant, requests, lookup));
 
     if (plan.append !== null) options.onAppended?.(tenant, plan.append.head.size);
     // Answer after the queue has started its next write: whatever the callers do next (often preparing another

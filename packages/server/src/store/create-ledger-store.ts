@@ -38,7 +38,7 @@ import {
   scanEvents,
   scanNodes,
 } from './operations/verification-scans.js';
-import type { WrittenMonths } from './operations/append-batch.js';
+import { appendIfHead, type WrittenMonths } from './operations/append-batch.js';
 import { cleanSearchIndex } from './operations/search-index.js';
 import { withLogWriter } from './operations/with-log-writer.js';
 import { ensurePartitions } from './partitions.js';
@@ -93,6 +93,8 @@ export function createLedgerStore(driver: SqlDriver): LedgerStore {
     completeSigningKeyRotation: (at) => completeSigningKeyRotation(driver, at),
 
     withLogWriter: (tenant, fn) => withLogWriter(driver, scope, tenant, fn, writtenMonths),
+    appendIfHead: async (tenant, expected, unseen, batch) =>
+      appendIfHead(driver, tenant, expected, unseen, batch, { asWriter: await scope.writerUsable(), writtenMonths }),
     getHead: (tenant) => scope.read(tenant, (db) => readHead(db, tenant)),
     tenantsNeedingCheckpoint: () => tenantsNeedingCheckpoint(driver),
 

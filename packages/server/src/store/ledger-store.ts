@@ -264,6 +264,14 @@ export interface LedgerStore {
    * Inside fn use only the writer: on PGlite, which has one connection, another store call would wait for fn itself.
    */
   withLogWriter<T>(tenant: string, fn: (writer: LogWriter) => Promise<T>): Promise<T>;
+  /**
+   * The short way to append, for a writer that knows the log's head: one statement, committed on its own, that takes
+   * the log's lock and writes the batch only if the head is still `expected` and none of `unseen` is stored yet, as
+   * the `audit_ledger_writer` role. Answers false, having written nothing, when the log has moved on (another process
+   * wrote), an id is taken, or the batch opens a month this store has not written yet; the caller then goes through
+   * withLogWriter, which reads the head afresh. Rejects a batch that contradicts itself, as LogWriter.append does.
+   */
+  appendIfHead(tenant: string, expected: LogHead, unseen: readonly string[], batch: AppendBatch): Promise<boolean>;
 
   getHead(tenant: string): Promise<LogHead>;
   /** Tenants whose log is longer than their newest checkpoint. */

@@ -72,6 +72,8 @@ export interface TenantScope {
    * in one statement. Returns whether the writer role is in effect.
    */
   enterWriter(tx: SqlExecutor, tenant: string, options?: { lockLog?: boolean }): Promise<boolean>;
+  /** Whether ledger writes can run as `audit_ledger_writer` here (the append function switches to it by itself). */
+  writerUsable(): Promise<boolean>;
   /** For the DDL detour of an append (a missing partition): leave the writer role and come back. */
   readonly writerRole: WriterRole;
   /** Forget which roles are usable (after a migration). */
@@ -101,6 +103,9 @@ export function createTenantScope(
         await tx.query(writer ? SCOPE_WRITE : SCOPE_WRITE_AS_OWNER, [tenant]);
       }
       return writer;
+    },
+    async writerUsable() {
+      return (await availability.get(driver)).writer;
     },
     writerRole,
     forget: () => availability.forget(),

@@ -51,4 +51,30 @@ describe('sequencer', () => {
     const all = acks.flatMap((requestAcks) => requestAcks.map((ack) => ack.seq)).sort((a, b) => a - b);
     expect(all).toEqual(all.map((_, i) => i));
   });
+
+  it('keeps one contiguous log when another writer appends between its writes, and answers retries by id', async () => {
+    await store.createTenant({ id: 'shared', name: 'Shared', logOrigin: 'example.test/t/shared', createdAt: new Date() });
+    // Two sequencers stand for two service processes: each remembers the head it wrote last, which the other's
+    // writes make stale.
+    const one = createSequencer({ store });
+    const two = createSequencer({ store });
+    const seqs: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      const sequencer = round % 3 === 0 ? two : one;
+      const acks = await sequencer.submit('shared', [event(round * 10), event(round * 10 + 1)]);
+      seqs.push(...acks.map((ack) => ack.seq));
+    }
+    expect(seqs).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect((await store.listHeads('shared')).map((head) => head.size)).toEqual([2, 4, 6, 8, 10, 12]);
+
+    // A producer's id already stored: the same content is answered with the stored entry, other content refused.
+    const id = '01890a5d-ac96-774b-bcce-b302099a8057';
+    const [first] = await one.submit('shared', [{ ...event(100), id }]);
+    const [again] = await one.submit('shared', [{ ...event(100), id }]);
+    expect(again).toEqual(first);
+    await expect(one.submit('shared', [{ ...event(101), id }])).rejects.toThrow(/already used for different content/);
+    const [fromOther] = await two.submit('shared', [{ ...event(100), id }]);
+    expect(fromOther).toEqual(first);
+    expect((await store.getHead('shared')).size).toBe(13);
+  });
 });

@@ -486,6 +486,87 @@ export function ledgerStoreContract(harness: StoreHarness): void {
       });
     });
 
+    describe('one-statement append at a known head (appendIfHead)', () => {
+      it('appends after the head it names, as withLogWriter would, once the month has been written', async () => {
+        const log = await newLog(3);
+        const before = await store.getHead(log.tenant);
+        const batch = log.nextBatch(20);
+        expect(await store.appendIfHead(log.tenant, before, [], batch)).toBe(true);
+        expectSameHead(await store.getHead(log.tenant), batch.head);
+        const entries = await store.getEntries(log.tenant, 0, 23);
+        expect(seqsOf(entries)).toEqual(Array.from({ length: 23 }, (_, i) => i));
+        expect(entries.map((entry) => hex(entry.leafHash))).toEqual(log.leafHashes.map(hex));
+        expect(await tableCount(driver, 'merkle_nodes', log.tenant)).toBe(1);
+      });
+
+      it('writes nothing and answers false once the log has moved past the head it names', async () => {
+        const log = await newLog(2);
+        const stale = await store.getHead(log.tenant);
+        // Another writer appends first; a batch planned on the old head would fork the log.
+        const other = batchAfter(log.tenant, stale);
+        await store.withLogWriter(log.tenant, (writer) => writer.append(other));
+        const forked = batchAfter(log.tenant, stale);
+        expect(await store.appendIfHead(log.tenant, stale, [], forked)).toBe(false);
+        expectSameHead(await store.getHead(log.tenant), other.head);
+        expect(await tableCount(driver, 'events', log.tenant)).toBe(3);
+        expect((await store.listHeads(log.tenant)).map((head) => head.size)).toEqual([2, 3]);
+      });
+
+      it('refuses a head of the right size with another chain hash', async () => {
+        const log = await newLog(4);
+        const head = await store.getHead(log.tenant);
+        const batch = batchAfter(log.tenant, head);
+        expect(await store.appendIfHead(log.tenant, { ...head, chainHash: new Uint8Array(32).fill(9) }, [], batch)).toBe(false);
+        expect(await tableCount(driver, 'events', log.tenant)).toBe(4);
+      });
+
+      it('writes nothing when an id it must not find is stored, whatever its spelling', async () => {
+        const log = await newLog(5);
+        const head = await store.getHead(log.tenant);
+        const stored = (log.events[2] as EventRow).id;
+        const batch = batchAfter(log.tenant, head);
+        expect(await store.appendIfHead(log.tenant, head, ['not-a-uuid', stored.toUpperCase()], batch)).toBe(false);
+        expect(await tableCount(driver, 'events', log.tenant)).toBe(5);
+        expect(await store.appendIfHead(log.tenant, head, ['not-a-uuid', randomUUID()], batch)).toBe(true);
+        expect(await tableCount(driver, 'events', log.tenant)).toBe(6);
+      });
+
+      it('leaves a month this store has not written to withLogWriter, which can create its partition', async () => {
+        const fresh = await harness.openDatabase();
+        try {
+          await fresh.store.migrate();
+          const tenant = 'first-write';
+          await fresh.store.createTenant({ id: tenant, name: tenant, logOrigin: `example.test/t/${tenant}`, createdAt: new Date() });
+          const head = await fresh.store.getHead(tenant);
+          const batch = batchAfter(tenant, head);
+          expect(await fresh.store.appendIfHead(tenant, head, [], batch)).toBe(false);
+          await fresh.store.withLogWriter(tenant, (writer) => writer.append(batch));
+          expect(await fresh.store.appendIfHead(tenant, batch.head, [], batchAfter(tenant, batch.head))).toBe(true);
+          expect((await fresh.store.getHead(tenant)).size).toBe(2);
+        } finally {
+          await fresh.dispose();
+        }
+      });
+
+      it('rejects a batch that does not start at the head it names', async () => {
+        const log = await newLog(3);
+        const head = await store.getHead(log.tenant);
+        await expect(store.appendIfHead(log.tenant, { ...head, size: 2 }, [], batchAfter(log.tenant, head))).rejects.toThrow(RangeError);
+        expect(await tableCount(driver, 'events', log.tenant)).toBe(3);
+      });
+
+      it('never forks a log when writers racing on one head append at once', async () => {
+        const tenant = await newTenant();
+        const start = await store.getHead(tenant);
+        await store.withLogWriter(tenant, (writer) => writer.append(batchAfter(tenant, start)));
+        const head = await store.getHead(tenant);
+        const answers = await Promise.all(Array.from({ length: 6 }, () => store.appendIfHead(tenant, head, [], batchAfter(tenant, head))));
+        expect(answers.filter(Boolean)).toHaveLength(1);
+        expect((await store.listHeads(tenant)).map((h) => h.size)).toEqual([1, 2]);
+        expect(await tableCount(driver, 'events', tenant)).toBe(2);
+      });
+    });
+
     async function expectWritersSerialised(stores: readonly LedgerStore[], writers: number): Promise<void> {
       const tenant = await newTenant();
       await Promise.all(

@@ -70,13 +70,11 @@ describe('LedgerStore on postgres: how events are compressed', () => {
       const now = new Date();
       await ensurePartitions(driver, now, 1);
       const store = createLedgerStore(driver);
-      const log = new TestLog('acme');
-      await store.createTenant({ id: 'acme', name: 'Acme', logOrigin: 'example.test/t/acme', createdAt: now });
-      await store.withLogWriter('acme', (writer) => writer.append(log.nextBatch(3)));
-
       await store.migrate();
       await ensurePartitions(driver, now, 3);
-      await store.withLogWriter('acme', (writer) => writer.append(log.nextBatch(2)));
+      const log = new TestLog('acme');
+      await store.createTenant({ id: 'acme', name: 'Acme', logOrigin: 'example.test/t/acme', createdAt: now });
+      await store.withLogWriter('acme', (writer) => writer.append(log.nextBatch(5)));
 
       const { rows } = await driver.query<{ relation: string; column: string; method: string }>(
         `SELECT c.relname AS relation, a.attname AS column, a.attcompression::text AS method

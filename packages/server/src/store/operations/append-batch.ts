@@ -1,50 +1,19 @@
 import { equalBytes } from '@audit-ledger/core';
-import type { AppendBatch, EventRow } from '../ledger-store.js';
+import { ADVISORY_LOCK } from '../advisory-locks.js';
+import type { AppendBatch, EventRow, LogHead } from '../ledger-store.js';
 import { createMissingPartitions, monthOf, partitionNameOf } from '../partitions.js';
 import { preparedSql, sqlStateOf, type SqlExecutor } from '../sql-driver.js';
 import type { WriterRole } from '../writer-role.js';
 import { HASH_BYTES } from './rows.js';
+import { isUuidText } from './uuid.js';
 
-// One statement for the whole batch: each column travels as one parameter that is turned back into rows, so 1000
-// events cost one plan. The events, the Merkle nodes they complete and the new head go in together as
-// data-modifying CTEs: one round trip, where three would each wait on a busy server. search is derived here so the
-// words never need storing.
-//
-// The bulky columns are packed so that neither side has to write or parse an array literal, whose every element
-// node-postgres quotes and backslash-escapes (a leaf is full of quotes) and whose bytea elements it spells in hex:
-// - leaf: all leaves in one text, each separated from the next by U+001E. Canonical JSON (RFC 8785) has no raw
-//   control character, inside strings or out, so the separator never occurs in a leaf (appendParams makes sure),
-//   and string_to_array splits exactly at the leaf boundaries: in UTF-8 that byte is never part of another character.
-// - leaf_hash, chain_hash, request_hash, merkle_nodes.hash: SHA-256 hashes (the request hash is a fingerprint, see
-//   SealingTemplate), so each column is its hashes end to end in one bytea, which node-postgres sends as binary; row n
-//   takes the slice starting at byte (n - 1) * HASH_BYTES + 1. appendParams refuses a hash of any other size.
-// - seq: only the first, since a batch's seqs are contiguous (assertCoherent); row n has seq first + n - 1.
-// search_text stays an array: it holds event values verbatim, control characters included, and replacing those by
-// spaces would change what is indexed (to_tsvector skips text shaped like a markup tag, <a href="x">, only when the
-// gaps in it are spaces); it also has few characters for node-postgres to escape.
-// unnest with several arrays pairs their elements by position, and its ordinality n numbers those rows from 1.
-// Every write runs it, so it is prepared (see PreparedSql).
+// The append is one call of the audit_ledger_append function (migration 008), which takes the log's lock, checks the
+// head the batch follows and writes events, Merkle nodes and the new head; its comment says how the bulky columns are
+// packed. Every write runs it, so the call is prepared (see PreparedSql).
 const APPEND = preparedSql(
   'audit_ledger_append',
-  `
-  WITH appended_events AS (
-    INSERT INTO events (tenant_id, seq, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
-                        outcome, leaf, leaf_hash, chain_hash, request_hash, search, subject_id)
-    SELECT $1, $2::int8 + n - 1, id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
-           outcome, leaf, substring($12::bytea FROM (n::int4 - 1) * ${HASH_BYTES} + 1 FOR ${HASH_BYTES}),
-           substring($13::bytea FROM (n::int4 - 1) * ${HASH_BYTES} + 1 FOR ${HASH_BYTES}),
-           substring($14::bytea FROM (n::int4 - 1) * ${HASH_BYTES} + 1 FOR ${HASH_BYTES}),
-           to_tsvector('simple', search_text), subject_id
-      FROM unnest($3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::text[],
-                  $10::text[], string_to_array($11::text, E'\\x1e'), $15::text[], $16::text[])
-           WITH ORDINALITY AS batch(id, received_at, occurred_at, action, actor_id, resource_type, resource_id,
-                                    outcome, leaf, search_text, subject_id, n)
-  ), appended_nodes AS (
-    INSERT INTO merkle_nodes (tenant_id, level, idx, hash)
-    SELECT $1, level, idx, substring($19::bytea FROM (n::int4 - 1) * ${HASH_BYTES} + 1 FOR ${HASH_BYTES})
-      FROM unnest($17::int2[], $18::int8[]) WITH ORDINALITY AS batch(level, idx, n)
-  )
-  INSERT INTO log_heads (tenant_id, size, chain_hash, frontier, last_received_at) VALUES ($1, $20, $21, $22, $23)`,
+  `SELECT audit_ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                              $21, $22, $23, $24, $25, $26, $27, $28) AS appended`,
 );
 
 /** Separates the leaves in the APPEND statement's leaf parameter. */
@@ -101,11 +70,25 @@ function packedHashes<T>(items: readonly T[], hashOf: (item: T) => Uint8Array, w
   return packed;
 }
 
-/** The APPEND statement's parameters; expects a batch assertCoherent accepted. */
-function appendParams(tenant: string, batch: AppendBatch): unknown[] {
+/** Where the batch must land: after the head of this size (and, when known, this chain hash). */
+interface AppendCondition {
+  asWriter: boolean;
+  expectedSize: number;
+  expectedChain: Uint8Array | null;
+  /** Lower-case UUIDs that must not be stored yet. */
+  unseen: readonly string[];
+}
+
+/** The APPEND call's parameters; expects a batch assertCoherent accepted. */
+function appendParams(tenant: string, batch: AppendBatch, condition: AppendCondition): unknown[] {
   const { events, nodes, head } = batch;
   return [
+    ADVISORY_LOCK.TENANT_LOG,
     tenant,
+    condition.asWriter,
+    condition.expectedSize,
+    condition.expectedChain,
+    condition.unseen,
     events[0]?.seq,
     events.map((e) => e.id),
     events.map((e) => e.receivedAt),
@@ -134,14 +117,25 @@ function appendParams(tenant: string, batch: AppendBatch): unknown[] {
 /** Partitions (by name, see partitionNameOf) this process has appended to: they are known to exist. */
 export type WrittenMonths = Set<string>;
 
+/** Runs the APPEND call: false when its condition did not hold, and nothing was written. */
+async function callAppend(db: SqlExecutor, params: readonly unknown[]): Promise<boolean> {
+  const { rows } = await db.query<{ appended: boolean }>(APPEND, params);
+  return rows[0]?.appended === true;
+}
+
+function monthsOf(batch: AppendBatch): string[] {
+  return [...new Set(batch.events.map((e) => partitionNameOf(monthOf(e.receivedAt))))];
+}
+
 /**
- * Writes one batch: its events, the Merkle nodes it completes and the new head, in one statement. A received_at
- * outside every partition should never happen (partitions are created months ahead), but if it does the batch is not
- * lost: for a month this process has not appended to yet, the statement runs under a savepoint, so on "no partition"
- * it is undone, the missing month is created as the connecting user (the writer role may not run DDL), and the
- * statement is tried once more. Later batches of a month already written skip the two savepoint round trips.
- * Returns the months written under a savepoint, to be remembered once the transaction commits: a partition created
- * in a transaction that then rolls back does not exist.
+ * Writes one batch inside a transaction that holds the log's lock and has just read the head: its events, the Merkle
+ * nodes it completes and the new head, in one statement. A received_at outside every partition should never happen
+ * (partitions are created months ahead), but if it does the batch is not lost: for a month this process has not
+ * appended to yet, the statement runs under a savepoint, so on "no partition" it is undone, the missing month is
+ * created as the connecting user (the writer role may not run DDL), and the statement is tried once more. Later
+ * batches of a month already written skip the two savepoint round trips. Returns the months written under a
+ * savepoint, to be remembered once the transaction commits: a partition created in a transaction that then rolls back
+ * does not exist.
  */
 export async function appendBatch(
   tx: SqlExecutor,
@@ -150,16 +144,28 @@ export async function appendBatch(
   options: { role: WriterRole | null; writtenMonths: WrittenMonths },
 ): Promise<string[]> {
   assertCoherent(tenant, batch);
-  const params = appendParams(tenant, batch);
-  const months = [...new Set(batch.events.map((e) => partitionNameOf(monthOf(e.receivedAt))))];
+  // The caller read the head under the lock it still holds, so the size check can only fail if the batch does not
+  // follow that head: a bug, never a reason to write.
+  const params = appendParams(tenant, batch, {
+    asWriter: options.role !== null,
+    expectedSize: batch.events[0]?.seq ?? 0,
+    expectedChain: null,
+    unseen: [],
+  });
+  const append = async (): Promise<void> => {
+    if (!(await callAppend(tx, params))) {
+      throw new RangeError(`the batch for ${tenant} does not follow the head its writer read (size ${batch.events[0]?.seq})`);
+    }
+  };
+  const months = monthsOf(batch);
   if (months.every((month) => options.writtenMonths.has(month))) {
-    await tx.query(APPEND, params);
+    await append();
     return [];
   }
   const { role } = options;
   await tx.query('SAVEPOINT append_batch');
   try {
-    await tx.query(APPEND, params);
+    await append();
   } catch (error) {
     if (sqlStateOf(error) !== CHECK_VIOLATION) throw error;
     await tx.query('ROLLBACK TO SAVEPOINT append_batch');
@@ -170,8 +176,39 @@ export async function appendBatch(
     );
     if (created === 0) throw error;
     if (role !== null) await role.assume(tx);
-    await tx.query(APPEND, params);
+    await append();
   }
   await tx.query('RELEASE SAVEPOINT append_batch');
   return months;
+}
+
+/**
+ * Appends the batch in one statement committed on its own (db outside any transaction): it takes the log's lock,
+ * and writes only if the head is still `expected` and none of `unseen` is stored (ids that are not UUIDs never are).
+ * Answers false, having written nothing, when the log has moved on, an id is taken, or the batch would be the first
+ * this process writes into its month (a missing partition is handled by appendBatch's savepoint instead).
+ */
+export async function appendIfHead(
+  db: SqlExecutor,
+  tenant: string,
+  expected: LogHead,
+  unseen: readonly string[],
+  batch: AppendBatch,
+  options: { asWriter: boolean; writtenMonths: WrittenMonths },
+): Promise<boolean> {
+  assertCoherent(tenant, batch);
+  if (batch.events[0]?.seq !== expected.size) {
+    throw new RangeError(`the batch for ${tenant} starts at seq ${batch.events[0]?.seq}, not after a head of size ${expected.size}`);
+  }
+  if (!monthsOf(batch).every((month) => options.writtenMonths.has(month))) return false;
+  const ids = [...new Set(unseen.filter(isUuidText).map((id) => id.toLowerCase()))];
+  return callAppend(
+    db,
+    appendParams(tenant, batch, {
+      asWriter: options.asWriter,
+      expectedSize: expected.size,
+      expectedChain: expected.chainHash,
+      unseen: ids,
+    }),
+  );
 }
