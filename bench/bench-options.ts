@@ -7,9 +7,11 @@ export interface BenchOptions {
   embeddedEvents: number;
   clients: number;
   batchSize: number;
-  /** Single-event ack latency: the fixed send rate and how long it is measured after a one-second warm-up. */
+  /** Single-event ack latency: the fixed send rate and how long it is measured after the warm-up. */
   latencyRate: number;
   latencySeconds: number;
+  /** Seconds sent at the same rate before latency is measured, right after the CHECKPOINT that precedes it. */
+  latencyWarmupSeconds: number;
   /** Steady ingest for the checkpoint lag phases: at most this rate, each phase this long. */
   lagRate: number;
   lagBatchSize: number;
@@ -86,6 +88,7 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
     batchSize: 500,
     latencyRate: 500,
     latencySeconds: quick ? 4 : 10,
+    latencyWarmupSeconds: quick ? 2 : 5,
     lagRate: 5_000,
     lagBatchSize: 100,
     lagSeconds: quick ? 4 : 10,
