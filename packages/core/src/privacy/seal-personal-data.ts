@@ -50,7 +50,11 @@ export function separatePersonalValues<T extends EventInput>(event: T, extraPath
   });
   if (sortedByCodeUnits(paths)) return { event: stripped, paths, values };
   const order = paths.map((_, index) => index).sort((a, b) => byCodeUnits(paths[a] as string, paths[b] as string));
-  return { event: stripped, paths: order.map((index) => paths[index] as string), values: order.map((index) => values[index] as JsonValue) };
+  return {
+    event: stripped,
+    paths: order.map((index) => paths[index] as string),
+    values: order.map((index) => values[index] as JsonValue),
+  };
 }
 
 export interface EncryptedEvent {

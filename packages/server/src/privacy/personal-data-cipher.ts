@@ -59,11 +59,11 @@ export function personalDataOpener(tenant: string, eventId: string, keys: Readon
 }
 
 /**
- * The part of an event's retry fingerprint that covers its personal values: an HMAC of the paths (canonical JSON),
- * a NUL and the very plaintext that was encrypted, under a key derived from the subject's data key. The sealing template fingerprints
- * everything else (see SealingTemplate.fingerprint), so together they tell a retry from a different event without
- * serialising the event a second time, and the stored hash confirms no guess about the personal data (and stops
- * matching anything once that key is destroyed).
+ * The part of an event's retry fingerprint that covers its personal values: an HMAC of the paths (canonical JSON), a
+ * NUL and the very plaintext that was encrypted, under a key derived from the subject's data key. The sealing
+ * template fingerprints everything else (see SealingTemplate.fingerprint), so together they tell a retry from a
+ * different event without serialising the event a second time, and the stored hash confirms no guess about the
+ * personal data (and stops matching anything once that key is destroyed).
  */
 export function personalDigest(subjectKey: SubjectKey, pathsJson: string, plaintext: string): Uint8Array {
   return createHmac('sha256', subjectKey.fingerprintKey).update(`${pathsJson}\u0000${plaintext}`).digest();

@@ -32,6 +32,8 @@ interface SubmittedEvent extends PreparedEvent {
 }
 
 type Request = QueuedRequest<SubmittedEvent, IngestAck[]>;
+/** The events of each request of a group, in order. */
+type Requests = ReadonlyArray<readonly SubmittedEvent[]>;
 
 export function createSequencer(options: SequencerOptions): Sequencer {
   const { store } = options;
@@ -45,7 +47,7 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   const knownHeads = new Map<string, LogHead>();
 
   /** The short way: plan against the known head and append in one statement; null when that was not possible. */
-  async function appendAtKnownHead(tenant: string, requests: ReadonlyArray<readonly SubmittedEvent[]>, lookup: Set<string>): Promise<BatchPlan | null> {
+  async function appendAtKnownHead(tenant: string, requests: Requests, lookup: Set<string>): Promise<BatchPlan | null> {
     const head = knownHeads.get(tenant);
     if (head === undefined) return null;
     knownHeads.delete(tenant);
@@ -58,7 +60,7 @@ export function createSequencer(options: SequencerOptions): Sequencer {
   }
 
   /** The long way: under the log's lock, read the head and the stored events among the producer-chosen ids. */
-  async function appendUnderLock(tenant: string, requests: ReadonlyArray<readonly SubmittedEvent[]>, lookup: Set<string>): Promise<BatchPlan> {
+  async function appendUnderLock(tenant: string, requests: Requests, lookup: Set<string>): Promise<BatchPlan> {
     knownHeads.delete(tenant);
     const { planned, head } = await store.withLogWriter(tenant, async (writer) => {
       const { head: read, existing } = await writer.position([...lookup]);
@@ -75,7 +77,8 @@ export function createSequencer(options: SequencerOptions): Sequencer {
     for (const request of group) for (const event of request.items) if (event.chosenByProducer) lookup.add(event.id);
     const requests = group.map((request) => request.items);
 
-    const plan = (await appendAtKnownHead(tenant, requests, lookup)) ?? (await appendUnderLock(tenant, requests, lookup));
+    const plan =
+      (await appendAtKnownHead(tenant, requests, lookup)) ?? (await appendUnderLock(tenant, requests, lookup));
 
     if (plan.append !== null) options.onAppended?.(tenant, plan.append.head.size);
     // Answer after the queue has started its next write: whatever the callers do next (often preparing another

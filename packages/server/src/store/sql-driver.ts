@@ -50,7 +50,10 @@ export function sqlText(statement: string | PreparedSql): string {
 }
 
 export interface SqlExecutor {
-  query<Row = Record<string, unknown>>(statement: string | PreparedSql, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+  query<Row = Record<string, unknown>>(
+    statement: string | PreparedSql,
+    params?: readonly unknown[],
+  ): Promise<SqlResult<Row>>;
   /** Runs a script of several statements without parameters (migrations, DDL). */
   exec(script: string): Promise<void>;
   /**

@@ -154,7 +154,8 @@ export async function appendBatch(
   });
   const append = async (): Promise<void> => {
     if (!(await callAppend(tx, params))) {
-      throw new RangeError(`the batch for ${tenant} does not follow the head its writer read (size ${batch.events[0]?.seq})`);
+      const size = batch.events[0]?.seq;
+      throw new RangeError(`the batch for ${tenant} does not follow the head its writer read (size ${size})`);
     }
   };
   const months = monthsOf(batch);
@@ -198,7 +199,8 @@ export async function appendIfHead(
 ): Promise<boolean> {
   assertCoherent(tenant, batch);
   if (batch.events[0]?.seq !== expected.size) {
-    throw new RangeError(`the batch for ${tenant} starts at seq ${batch.events[0]?.seq}, not after a head of size ${expected.size}`);
+    const first = batch.events[0]?.seq;
+    throw new RangeError(`the batch for ${tenant} starts at seq ${first}, not after a head of size ${expected.size}`);
   }
   if (!monthsOf(batch).every((month) => options.writtenMonths.has(month))) return false;
   const ids = [...new Set(unseen.filter(isUuidText).map((id) => id.toLowerCase()))];
