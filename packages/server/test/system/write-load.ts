@@ -38,6 +38,9 @@ function ackList(json: unknown): Ack[] | undefined {
   return Array.isArray(events) ? (events as Ack[]) : undefined;
 }
 
+/** Long enough for any write on a busy machine; an answer later than this counts as none. */
+const SEND_TIMEOUT_MS = 20_000;
+
 /** Sends one request and classifies the answer; never throws. */
 export async function send(
   url: string,
@@ -47,7 +50,9 @@ export async function send(
   ids: string[],
 ): Promise<SentRequest> {
   try {
-    const answer = await call(url, 'POST', '/v1/events', { token, body });
+    // A producer gives up on an answer that does not come, and sends again. Should a connection cut off by a kill be
+    // left open without an answer, waiting on it forever would hang the test instead of testing the recovery.
+    const answer = await call(url, 'POST', '/v1/events', { token, body, timeoutMs: SEND_TIMEOUT_MS });
     const acks = ackList(answer.json);
     if (answer.status === 201 && acks !== undefined) return { client, body, ids, outcome: 'acked', acks };
     const failure = `${answer.status} ${answer.text.slice(0, 1000)}`;
