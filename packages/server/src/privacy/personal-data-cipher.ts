@@ -28,7 +28,7 @@ export function personalDataSealer(
   tenant: string,
   eventId: string,
   subjectKey: SubjectKey,
-  onDigest: (digest: Uint8Array) => void = () => {},
+  onDigest: (digest: Uint8Array) => void,
 ): PersonalDataSealer {
   return (plaintext, paths, pathsJson) => {
     onDigest(personalDigest(subjectKey, pathsJson, plaintext));

@@ -61,7 +61,6 @@ export function createSequencer(options: SequencerOptions): Sequencer {
 
   /** The long way: under the log's lock, read the head and the stored events among the producer-chosen ids. */
   async function appendUnderLock(tenant: string, requests: Requests, lookup: Set<string>): Promise<BatchPlan> {
-    knownHeads.delete(tenant);
     const { planned, head } = await store.withLogWriter(tenant, async (writer) => {
       const { head: read, existing } = await writer.position([...lookup]);
       const plan = planBatch(tenant, read, requests, existing, now());

@@ -5,7 +5,7 @@ import { createMissingPartitions, monthOf, partitionNameOf } from '../partitions
 import { preparedSql, sqlStateOf, type SqlExecutor } from '../sql-driver.js';
 import type { WriterRole } from '../writer-role.js';
 import { HASH_BYTES } from './rows.js';
-import { isUuidText } from './uuid.js';
+import { spellingsOf } from './read-write-position.js';
 
 // The append is one call of the audit_ledger_append function (migration 008), which takes the log's lock, checks the
 // head the batch follows and writes events, Merkle nodes and the new head; its comment says how the bulky columns are
@@ -203,14 +203,13 @@ export async function appendIfHead(
     throw new RangeError(`the batch for ${tenant} starts at seq ${first}, not after a head of size ${expected.size}`);
   }
   if (!monthsOf(batch).every((month) => options.writtenMonths.has(month))) return false;
-  const ids = [...new Set(unseen.filter(isUuidText).map((id) => id.toLowerCase()))];
   return callAppend(
     db,
     appendParams(tenant, batch, {
       asWriter: options.asWriter,
       expectedSize: expected.size,
       expectedChain: expected.chainHash,
-      unseen: ids,
+      unseen: [...spellingsOf(unseen).keys()],
     }),
   );
 }

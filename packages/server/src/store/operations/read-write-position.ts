@@ -11,7 +11,7 @@ interface ExistingRow {
 }
 
 /** The lower-case UUIDs among `ids`, each with every spelling the caller used for it; other ids can never exist. */
-function spellingsOf(ids: readonly string[]): Map<string, string[]> {
+export function spellingsOf(ids: readonly string[]): Map<string, string[]> {
   const spellings = new Map<string, string[]>();
   for (const id of ids) {
     if (!isUuidText(id)) continue;
