@@ -16,7 +16,7 @@ import {
 } from '@audit-ledger/core';
 import type pg from 'pg';
 import { aesGcmEncrypt } from '../packages/server/src/crypto/aes-gcm.js';
-import { copyBytea, copyText } from './copy-text.js';
+import type { RowValue } from './copy-text.js';
 import type { EventGenerator } from './event-generator.js';
 
 /** The columns the baseline loads, in COPY order: every column of the service's events table. */
@@ -65,7 +65,7 @@ const TSVECTOR_CHUNK = 5000;
  * same tsvector, computed before the clock starts. The tsvector is asked of PostgreSQL itself (the service's
  * to_tsvector('simple', …)), so the GIN index receives exactly the lexemes it receives from the service; the
  * baseline only parses it, which leaves the service the extra work of deriving it, a bar in COPY's favour.
- * Returns COPY text lines (each ending in a newline) in seq order.
+ * Returns each row's values in BASELINE_COLUMNS order, in seq order (see copyLine for COPY).
  */
 export async function baselineRows(
   generator: EventGenerator,
@@ -73,14 +73,14 @@ export async function baselineRows(
   tenant: string,
   client: pg.Client,
   options: { encrypted: boolean },
-): Promise<string[]> {
+): Promise<RowValue[][]> {
   const key = randomBytes(32);
   const receivedAt = new Date();
   const received = receivedAt.toISOString();
   let chain = GENESIS_CHAIN_HASH;
-  const heads: string[] = [];
+  const heads: RowValue[][] = [];
   const searchTexts: string[] = [];
-  const subjects: Array<string | undefined> = [];
+  const subjects: Array<string | null> = [];
   for (let seq = 0; seq < count; seq++) {
     const input = generator.next();
     const id = input.id as string;
@@ -90,37 +90,34 @@ export async function baselineRows(
     const leafUtf8 = utf8.encode(leaf);
     const leafHash = hashLeaf(leafUtf8);
     chain = chainHash(chain, leafHash);
-    const columns = [
-      copyText(tenant),
+    heads.push([
+      tenant,
       String(seq),
       id,
       received,
       sealed.occurred_at,
-      copyText(sealed.action),
-      copyText(sealed.actor.id),
-      copyText(sealed.resource.type),
-      copyText(sealed.resource.id),
+      sealed.action,
+      sealed.actor.id,
+      sealed.resource.type,
+      sealed.resource.id,
       sealed.outcome,
-      copyText(leaf),
-      copyBytea(leafHash),
-      copyBytea(chain),
-      copyBytea(requestHashOf(input)),
-    ];
-    heads.push(columns.join('\t'));
+      leaf,
+      leafHash,
+      chain,
+      requestHashOf(input),
+    ]);
     searchTexts.push(searchTextOf(sealed));
-    subjects.push(sealed.subject_id === undefined ? undefined : copyText(sealed.subject_id));
+    subjects.push(sealed.subject_id ?? null);
   }
 
-  const lines: string[] = [];
+  const rows: RowValue[][] = [];
   for (let start = 0; start < count; start += TSVECTOR_CHUNK) {
     const chunk = searchTexts.slice(start, start + TSVECTOR_CHUNK);
     const result = await client.query<{ search: string }>(
       "SELECT to_tsvector('simple', t)::text AS search FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
       [chunk],
     );
-    result.rows.forEach((row, i) =>
-      lines.push(`${heads[start + i] as string}\t${copyText(row.search)}\t${subjects[start + i] ?? '\\N'}\n`),
-    );
+    result.rows.forEach((row, i) => rows.push([...(heads[start + i] as RowValue[]), row.search, subjects[start + i] ?? null]));
   }
-  return lines;
+  return rows;
 }

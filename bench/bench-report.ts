@@ -4,6 +4,7 @@ import type { CheckpointLagResult } from './checkpoint-lag-bench.js';
 import type { CopyResult } from './copy-baseline.js';
 import type { Distribution } from './distribution.js';
 import type { IngestResult } from './ingest-bench.js';
+import type { InsertLatencyResult } from './insert-latency-baseline.js';
 import type { SignerLagResult } from './signer-lag-bench.js';
 import type { StorageComparison } from './storage-comparison.js';
 import type { VerifyResult } from './verify-bench.js';
@@ -36,6 +37,8 @@ export interface BenchReport {
     storage: StorageComparison;
     verify: VerifyResult;
     ackLatency: AckLatencyResult;
+    /** Raw PostgreSQL's single-row commits at the same rate into the mirror table: the floor under ackLatency. */
+    insertLatencyBaseline: InsertLatencyResult;
     checkpointLagPolled: CheckpointLagResult;
     checkpointLagSigner: SignerLagResult;
   };
@@ -96,6 +99,8 @@ export function renderSummary(report: BenchReport): string {
     row(['Ingest ÷ one-psql COPY', pg.ingestToSingleWriterCopyRatio.toFixed(2), '', '']),
     row([`Ack latency, single events at ${pg.ackLatency.ratePerSecond}/s for ${pg.ackLatency.seconds} s (p50 / p90 / p99 / max)`, spread(pg.ackLatency.latencyMs), 'p99 ≤ 20 ms', verdict(bars, 'ack latency p99 (ms)')]),
     row([`Ack latency in the ${pg.ackLatency.warmup / pg.ackLatency.ratePerSecond} s warm-up before, right after a CHECKPOINT (p50 / p90 / p99 / max)`, spread(pg.ackLatency.warmupLatencyMs), '', '']),
+    row([`Single-row INSERT baseline: the same rows committed one by one at ${pg.insertLatencyBaseline.ratePerSecond}/s into the mirror table, one connection (p50 / p90 / p99 / max)`, spread(pg.insertLatencyBaseline.latencyMs), '', '']),
+    row(['The same in its warm-up right after a CHECKPOINT (p50 / p90 / p99 / max)', spread(pg.insertLatencyBaseline.warmupLatencyMs), '', '']),
     row([`Checkpoint lag, polling GET /v1/log/checkpoint every ${pg.checkpointLagPolled.pollIntervalMs} ms at ${whole(pg.checkpointLagPolled.ingestEventsPerSecond)} events/s (p50 / max)`, `${ms(pg.checkpointLagPolled.lagMs.p50)} / ${ms(pg.checkpointLagPolled.lagMs.max)} ms${pg.checkpointLagPolled.uncovered > 0 ? `, ${pg.checkpointLagPolled.uncovered} never covered` : ''}`, 'max ≤ 1000 ms', verdict(bars, 'checkpoint lag, polled, max (ms)')]),
     row([`Checkpoint lag, background signer only at ${whole(pg.checkpointLagSigner.ingestEventsPerSecond)} events/s (p50 / max)`, `${ms(pg.checkpointLagSigner.lagMs.p50)} / ${ms(pg.checkpointLagSigner.lagMs.max)} ms${pg.checkpointLagSigner.uncovered > 0 ? `, ${pg.checkpointLagSigner.uncovered} never covered` : ''}`, 'max ≤ 1000 ms', verdict(bars, 'checkpoint lag, background signer, max (ms)')]),
     row([`Verify, GET /v1/log/verify over ${whole(pg.verify.checked)} events (${pg.verify.seconds.toFixed(2)} s, ok=${pg.verify.ok})`, `${whole(pg.verify.eventsPerSecond)} events/s`, '≥ 100,000/s', verdict(bars, 'verify (events/s)')]),

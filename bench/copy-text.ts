@@ -21,3 +21,12 @@ export function copyText(value: string): string {
 export function copyBytea(bytes: Uint8Array): string {
   return `\\\\x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
 }
+
+/** A column value of a row loaded by COPY or INSERT: text, bytes (bytea) or NULL. */
+export type RowValue = string | Uint8Array | null;
+
+/** One row in COPY text format, ending in a newline. */
+export function copyLine(values: readonly RowValue[]): string {
+  const fields = values.map((value) => (value === null ? '\\N' : typeof value === 'string' ? copyText(value) : copyBytea(value)));
+  return `${fields.join('\t')}\n`;
+}

@@ -80,9 +80,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     options.batchSize,
     options.clients,
     // The service runs with its default, personal data encrypted, so the baseline stores leaves of the same size.
-    { encrypted: true },
+    {
+      encrypted: true,
+      latency: { ratePerSecond: options.latencyRate, warmupSeconds: options.latencyWarmupSeconds, seconds: options.latencySeconds },
+    },
   );
   log(`COPY baseline: ${rate(copy.parallel.rowsPerSecond, 'rows')} (${copy.parallel.seconds.toFixed(1)} s); one psql ${rate(copy.single.rowsPerSecond, 'rows')}`);
+  log(`Single-row INSERT baseline at ${options.latencyRate}/s: p50 ${copy.insertLatency.latencyMs.p50.toFixed(2)} ms, p99 ${copy.insertLatency.latencyMs.p99.toFixed(2)} ms`);
 
   log(`Ingest, PostgreSQL: preparing ${options.events.toLocaleString('en-US')} events`);
   const bodies = batchBodies(createEventGenerator(SEED), options.events, options.batchSize);
@@ -148,6 +152,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     storage: { service: serviceShape, baseline: copy.shape, mirroredIndexes: copy.mirroredIndexes },
     verify,
     ackLatency,
+    insertLatencyBaseline: copy.insertLatency,
     checkpointLagPolled,
     checkpointLagSigner,
   };
