@@ -19,12 +19,19 @@ const MAX_EARLY_EXITS = 5;
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 
 /**
- * Runs `count` copies of this process as cluster workers sharing one listening port (the primary hands each new
- * connection to the next worker), replaces any that dies, and stops them all on SIGTERM or SIGINT. Every worker is a
- * complete service: the log lock in PostgreSQL already keeps several processes on one database from forking or
- * gapping a log, so the workers need no coordination of their own. Resolves with the exit code for the primary.
+ * Runs `count` copies of this process as cluster workers sharing one listening port, replaces any that dies, and
+ * stops them all on SIGTERM or SIGINT. Every worker is a complete service: the log lock in PostgreSQL already keeps
+ * several processes on one database from forking or gapping a log, so the workers need no coordination of their own.
+ * Resolves with the exit code for the primary.
+ *
+ * The workers accept connections themselves (SCHED_NONE), rather than the primary accepting each one and passing it
+ * to a worker (node:cluster's round-robin default). With round robin, a connection the primary is handing to a worker
+ * at the moment that worker dies is neither closed nor given to another: its client waits for an answer that never
+ * comes. Accepted by the worker itself, it is reset by the kernel when the worker dies, which a producer sees at once
+ * and answers by sending again.
  */
 export function superviseWorkers(options: SupervisorOptions): Promise<number> {
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const started = new Map<Worker, number>();
   let listening = 0;
   let announced = false;
