@@ -2,6 +2,7 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import { AES_KEY_BYTES } from '../crypto/aes-gcm.js';
 import type { KeyRing } from '../crypto/key-wrapper.js';
 import type { DataKeyRecord, NewDataKey, PrivacyStore } from '../store/operations/privacy-records.js';
+import { createKeyConfirmations, type CachedSubjectKey } from './key-confirmations.js';
 import { TtlCache } from './ttl-cache.js';
 
 /** A subject's active data key, unwrapped, with the key its retry fingerprints are computed under. */
@@ -18,8 +19,9 @@ export interface DataKeyServiceOptions {
   ring: KeyRing;
   now?: () => Date;
   /**
-   * How long an unwrapped key is kept in memory. Short on purpose: a key destroyed by another process sharing the
-   * database stops being used here at most this long afterwards (this process forgets its own erasures at once).
+   * How long an unwrapped key is used after the store last showed it active. Short on purpose: a key destroyed by
+   * another process sharing the database stops being used here at most this long afterwards (this process forgets its
+   * own erasures at once). A key used in the second half of that time is confirmed again in the background.
    */
   ttlMs?: number;
   maxEntries?: number;
@@ -48,7 +50,9 @@ function newKeyId(): string {
 /**
  * Data keys per (tenant, data subject): created on first need (race-free across processes, see createDataKeys),
  * unwrapped with the master key ring, and kept briefly in a bounded cache so a page of events or a batch of ingest
- * costs at most one store query for all the keys it needs.
+ * costs at most one store query for all the keys it needs. A subject's key that is in use is confirmed active again,
+ * for all such subjects of a tenant in one query, before it expires: steady traffic then never waits for a key it
+ * already had, where every subject's key used to be read again, in the request's own time, every ttlMs.
  */
 export interface DataKeyService {
   /** The active key of each subject, creating the missing ones. */
@@ -62,10 +66,12 @@ export interface DataKeyService {
 export function createDataKeyService(options: DataKeyServiceOptions): DataKeyService {
   const { store, ring } = options;
   const now = options.now ?? (() => new Date());
+  const clock = (): number => now().getTime();
   const ttlMs = options.ttlMs ?? DATA_KEY_CACHE_DEFAULTS.ttlMs;
   const maxEntries = options.maxEntries ?? DATA_KEY_CACHE_DEFAULTS.maxEntries;
-  const bySubject = new TtlCache<string, SubjectKey>(maxEntries, ttlMs);
-  const byId = new TtlCache<string, KeyState>(maxEntries, ttlMs);
+  const bySubject = new TtlCache<string, CachedSubjectKey>(maxEntries, ttlMs, clock);
+  const byId = new TtlCache<string, KeyState>(maxEntries, ttlMs, clock);
+  const confirmations = createKeyConfirmations({ store, clock, bySubject, ttlMs, nameOf: cacheKey });
   // Subjects whose key is being read or created right now: concurrent requests share that work instead of racing to
   // create two keys (the store would keep one, but the loser's request would have to read it back).
   const inFlight = new Map<string, Promise<SubjectKey | undefined>>();
@@ -82,16 +88,19 @@ export function createDataKeyService(options: DataKeyServiceOptions): DataKeySer
     return Buffer.from(await wrapper.unwrap(record.wrappedKey, { tenant: record.tenant, keyId: record.keyId }));
   }
 
-  async function remember(record: DataKeyRecord): Promise<SubjectKey> {
+  /** Caches a key the store showed active at `askedAt`: it is used until askedAt + ttlMs unless confirmed again. */
+  async function remember(record: DataKeyRecord, askedAt: number): Promise<SubjectKey> {
     const key = await unwrap(record);
     const subjectKey = { keyId: record.keyId, key, fingerprintKey: fingerprintKeyOf(key) };
-    bySubject.set(cacheKey(record.tenant, record.subject), subjectKey);
-    byId.set(cacheKey(record.tenant, record.keyId), { live: true, key });
+    const leftMs = askedAt + ttlMs - clock();
+    bySubject.set(cacheKey(record.tenant, record.subject), { key: subjectKey, confirmedAt: askedAt }, leftMs);
+    byId.set(cacheKey(record.tenant, record.keyId), { live: true, key }, leftMs);
     return subjectKey;
   }
 
   /** Reads the subjects' active keys in one query and creates the missing ones in one more. */
   async function load(tenant: string, subjects: readonly string[]): Promise<Map<string, SubjectKey>> {
+    const askedAt = clock();
     const stored = await store.activeDataKeys(tenant, subjects);
     const withKey = new Set(stored.map((record) => record.subject));
     const toCreate = subjects.filter((subject) => !withKey.has(subject));
@@ -107,7 +116,7 @@ export function createDataKeyService(options: DataKeyServiceOptions): DataKeySer
       stored.push(...(await store.createDataKeys(tenant, fresh)));
     }
     const loaded = new Map<string, SubjectKey>();
-    for (const record of stored) loaded.set(record.subject, await remember(record));
+    for (const record of stored) loaded.set(record.subject, await remember(record, askedAt));
     return loaded;
   }
 
@@ -119,8 +128,10 @@ export function createDataKeyService(options: DataKeyServiceOptions): DataKeySer
       const name = cacheKey(tenant, subject);
       const cached = bySubject.get(name);
       const pending = inFlight.get(name);
-      if (cached !== undefined) found.set(subject, cached);
-      else if (pending !== undefined) waiting.push([subject, pending]);
+      if (cached !== undefined) {
+        found.set(subject, cached.key);
+        confirmations.noteUse(tenant, subject, cached);
+      } else if (pending !== undefined) waiting.push([subject, pending]);
       else missing.push(subject);
     }
     if (missing.length > 0) {

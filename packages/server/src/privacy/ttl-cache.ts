@@ -21,6 +21,12 @@ export class TtlCache<K, V> {
     return entry.value;
   }
 
+  /** Like get, without making the entry the most recently used. */
+  peek(key: K): V | undefined {
+    const entry = this.entries.get(key);
+    return entry === undefined || entry.expiresAt <= this.now() ? undefined : entry.value;
+  }
+
   set(key: K, value: V, ttlMs: number = this.ttlMs): void {
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
