@@ -1,18 +1,10 @@
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { BASELINE_COLUMNS } from './baseline-rows.js';
 import { BASELINE_TABLE } from './baseline-table.js';
 import type { RowValue } from './copy-text.js';
-import { distributionOf, type Distribution } from './distribution.js';
-import { openLoop } from './open-loop.js';
+import { latencyAtFixedRate, type FixedRateLatency } from './fixed-rate-latency.js';
 
-export interface InsertLatencyResult {
-  ratePerSecond: number;
-  seconds: number;
-  warmup: number;
-  latencyMs: Distribution;
-  warmupLatencyMs: Distribution;
-}
+export type InsertLatencyResult = FixedRateLatency;
 
 /**
  * The floor the single-event ack latency is compared with: the same kind of rows, each INSERTed and committed on its
@@ -33,29 +25,19 @@ export async function runInsertLatency(
     name: 'baseline-insert',
     text: `INSERT INTO ${BASELINE_TABLE} (${BASELINE_COLUMNS.join(', ')}) VALUES (${BASELINE_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
   };
-  const latencies: number[] = [];
-  const warmupLatencies: number[] = [];
   // Statements are handed to the connection one after another, so a slow commit delays the rows behind it, which the
   // latency from the scheduled time then shows.
   let previous: Promise<unknown> = Promise.resolve();
   try {
-    await openLoop(rows.length, 1000 / ratePerSecond, async (i, scheduledAt) => {
+    return await latencyAtFixedRate(rows.length, ratePerSecond, warmup, async (i) => {
       const values = (rows[i] as readonly RowValue[]).map((value) =>
         value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value,
       );
       const insert = previous.then(() => client.query({ ...statement, values }));
       previous = insert.catch(() => undefined);
       await insert;
-      (i >= warmup ? latencies : warmupLatencies).push(performance.now() - scheduledAt);
     });
   } finally {
     await client.end();
   }
-  return {
-    ratePerSecond,
-    seconds: (rows.length - warmup) / ratePerSecond,
-    warmup,
-    latencyMs: distributionOf(latencies),
-    warmupLatencyMs: distributionOf(warmupLatencies),
-  };
 }
