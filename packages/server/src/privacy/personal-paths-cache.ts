@@ -16,16 +16,53 @@ export interface PersonalPathsCache {
 
 export const PERSONAL_PATHS_TTL_MS = 5_000;
 
-export function createPersonalPathsCache(store: PrivacyStore, ttlMs = PERSONAL_PATHS_TTL_MS): PersonalPathsCache {
-  const cache = new TtlCache<string, readonly string[]>(10_000, ttlMs);
+/** A tenant's effective paths, and when the store was asked for them (or this process changed them). */
+interface CachedPaths {
+  paths: readonly string[];
+  readAt: number;
+}
+
+/**
+ * The requests of one moment share one read of a tenant's settings, and a tenant in use has them read again in the
+ * background once they are past half their time, so steady traffic never waits for them.
+ */
+export function createPersonalPathsCache(
+  store: PrivacyStore,
+  ttlMs = PERSONAL_PATHS_TTL_MS,
+  clock: () => number = Date.now,
+): PersonalPathsCache {
+  const cache = new TtlCache<string, CachedPaths>(10_000, ttlMs, clock);
+  const reading = new Map<string, Promise<readonly string[]>>();
+
+  function read(tenant: string): Promise<readonly string[]> {
+    const pending = reading.get(tenant);
+    if (pending !== undefined) return pending;
+    const askedAt = clock();
+    const loading = store
+      .getPrivacySettings(tenant)
+      .then((settings) => {
+        const paths = effectivePersonalPaths(settings?.personalDataPaths ?? []);
+        // A change made through this process after the question was asked is newer than this answer.
+        const cached = cache.peek(tenant);
+        if (cached === undefined || cached.readAt < askedAt) {
+          cache.set(tenant, { paths, readAt: askedAt }, askedAt + ttlMs - clock());
+        }
+        return paths;
+      })
+      .finally(() => reading.delete(tenant));
+    reading.set(tenant, loading);
+    return loading;
+  }
+
   return {
     async pathsFor(tenant) {
       const cached = cache.get(tenant);
-      if (cached !== undefined) return cached;
-      const settings = await store.getPrivacySettings(tenant);
-      const paths = effectivePersonalPaths(settings?.personalDataPaths ?? []);
-      cache.set(tenant, paths);
-      return paths;
+      if (cached === undefined) return read(tenant);
+      if (clock() - cached.readAt >= ttlMs / 2 && !reading.has(tenant)) {
+        // A failed read changes nothing: the paths then expire when they would have, and the next use reads them.
+        read(tenant).catch(() => undefined);
+      }
+      return cached.paths;
     },
     async configured(tenant) {
       const settings = await store.getPrivacySettings(tenant);
@@ -33,7 +70,7 @@ export function createPersonalPathsCache(store: PrivacyStore, ttlMs = PERSONAL_P
     },
     async update(tenant, paths, at) {
       await store.putPrivacySettings({ tenant, personalDataPaths: [...paths], updatedAt: at });
-      cache.set(tenant, effectivePersonalPaths(paths));
+      cache.set(tenant, { paths: effectivePersonalPaths(paths), readAt: clock() });
     },
   };
 }
