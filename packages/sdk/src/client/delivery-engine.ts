@@ -27,6 +27,8 @@ export class DeliveryEngine {
   private readonly runnerDone = new Set<Promise<void>>();
   private waiters: FlushWaiter[] = [];
   private lingerTimer: NodeJS.Timeout | null = null;
+  /** The linger timer fired while every slot was busy: what is buffered has waited long enough to go partial. */
+  private lingerElapsed = false;
   private pumpQueued = false;
   private urgent = false;
   /** Nothing new is sent before this instant (a Retry-After from the service applies to every runner). */
@@ -77,6 +79,7 @@ export class DeliveryEngine {
     } else if (this.lingerTimer === null) {
       this.lingerTimer = setTimeout(() => {
         this.lingerTimer = null;
+        this.lingerElapsed = true;
         this.pump(true);
       }, this.options.lingerMs);
       this.lingerTimer.unref();
@@ -118,6 +121,7 @@ export class DeliveryEngine {
       this.startRunner(batch);
       this.loadReplay();
     }
+    if (this.buffer.size === 0) this.lingerElapsed = false;
     if (this.buffer.size > 0 && this.runners < this.options.maxInFlight && this.lingerTimer === null) {
       this.noteRecorded();
     }
@@ -143,8 +147,10 @@ export class DeliveryEngine {
       this.runners -= 1;
       this.runnerDone.delete(done);
       this.checkWaiters();
-      // A slot freed: whatever is buffered has waited at least one round trip, so send it now.
-      if (this.buffer.size > 0 || this.spool?.replayPending === true) this.pump(true);
+      // A slot freed: a full batch goes now; a partial one waits out lingerMs like any other. Sending whatever had
+      // gathered during the round trip made a fast service get a small request after every answer, and at a high
+      // record rate the caller's process paid the cost of a request for every few dozen events.
+      if (this.buffer.size > 0 || this.spool?.replayPending === true) this.pump(this.lingerElapsed);
     });
     this.runnerDone.add(done);
   }

@@ -91,6 +91,24 @@ describe('delivery to the real service', () => {
     await client.close();
   });
 
+  it('gathers a steady stream into batches over lingerMs rather than sending what arrived during each answer', async () => {
+    const { key } = await freshTenant();
+    const { client } = clientFor(key, { lingerMs: 200 });
+    // 300 events, one every millisecond or so: longer than one linger, and far longer than one round trip.
+    const started = Date.now();
+    for (let n = 0; n < 300; n++) {
+      client.record(sampleEvent(n));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const lingers = (Date.now() - started) / 200;
+    await client.flush();
+    const stats = client.stats();
+    expect(stats.delivered).toBe(300);
+    // About one request per linger (and the flush). Sending a partial batch whenever an answer came back took one
+    // request per round trip: dozens here.
+    expect(stats.requests, `${stats.requests} requests over ${lingers.toFixed(1)} lingers`).toBeLessThanOrEqual(Math.ceil(lingers) + 2);
+  });
+
   it('keeps the event as it was at record time and fills occurred_at then', async () => {
     const { key } = await freshTenant();
     const { client } = clientFor(key);
