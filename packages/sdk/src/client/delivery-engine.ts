@@ -147,9 +147,9 @@ export class DeliveryEngine {
       this.runners -= 1;
       this.runnerDone.delete(done);
       this.checkWaiters();
-      // A slot freed: a full batch goes now; a partial one waits out lingerMs like any other. Sending whatever had
-      // gathered during the round trip made a fast service get a small request after every answer, and at a high
-      // record rate the caller's process paid the cost of a request for every few dozen events.
+      // A slot freed: a full batch goes now; a partial one waits out lingerMs like any other. Sending whatever gathered
+      // during the round trip would give a fast service a small request after every answer, and at a high record
+      // rate the caller's process would pay for a request every few dozen events.
       if (this.buffer.size > 0 || this.spool?.replayPending === true) this.pump(this.lingerElapsed);
     });
     this.runnerDone.add(done);

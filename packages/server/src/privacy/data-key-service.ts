@@ -51,8 +51,8 @@ function newKeyId(): string {
  * Data keys per (tenant, data subject): created on first need (race-free across processes, see createDataKeys),
  * unwrapped with the master key ring, and kept briefly in a bounded cache so a page of events or a batch of ingest
  * costs at most one store query for all the keys it needs. A subject's key that is in use is confirmed active again,
- * for all such subjects of a tenant in one query, before it expires: steady traffic then never waits for a key it
- * already had, where every subject's key used to be read again, in the request's own time, every ttlMs.
+ * for all such subjects of a tenant in one query, before it expires, so steady traffic never waits for a key it
+ * already had.
  */
 export interface DataKeyService {
   /** The active key of each subject, creating the missing ones. */
