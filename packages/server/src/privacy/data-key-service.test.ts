@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { AnswerGate, backgroundWorkRuns, manualClock } from '../../test/support/background-refresh.js';
 import { createKeyRing } from '../crypto/key-wrapper.js';
 import { createLocalKeyWrapper, generateMasterKey } from '../crypto/local-key-wrapper.js';
 import type { DataKeyRecord, NewDataKey, PrivacyStore } from '../store/operations/privacy-records.js';
@@ -16,14 +17,14 @@ function keyStore() {
   const records: DataKeyRecord[] = [];
   const reads: string[][] = [];
   let failReads = false;
-  let gate: Promise<void> | null = null;
+  const answers = new AnswerGate();
   const store: Pick<PrivacyStore, 'activeDataKeys' | 'createDataKeys' | 'dataKeysById'> = {
     async activeDataKeys(tenant, subjects) {
       reads.push([...subjects]);
       if (failReads) throw new Error('the database is unreachable');
       // Answered as of now, delivered once the gate opens: a query whose answer is on its way.
       const answer = records.filter((r) => r.tenant === tenant && subjects.includes(r.subject) && r.destroyedAt === null);
-      if (gate !== null) await gate;
+      await answers.pass();
       return answer.map((r) => ({ ...r }));
     },
     async createDataKeys(tenant, keys: readonly NewDataKey[]) {
@@ -45,14 +46,7 @@ function keyStore() {
       failReads = fail;
     },
     /** Holds back the answers of reads until the returned function is called. */
-    holdAnswers(): () => void {
-      let open = (): void => undefined;
-      gate = new Promise<void>((resolve) => (open = resolve));
-      return () => {
-        gate = null;
-        open();
-      };
-    },
+    holdAnswers: () => answers.hold(),
     destroy(subject: string) {
       for (const record of records) {
         if (record.subject === subject && record.destroyedAt === null) {
@@ -64,30 +58,20 @@ function keyStore() {
 }
 
 function setUp() {
-  let nowMs = 0;
+  const clock = manualClock();
   const keys = keyStore();
   const service = createDataKeyService({
     store: keys.store,
     ring: createKeyRing(createLocalKeyWrapper(generateMasterKey())),
-    now: () => new Date(nowMs),
+    now: () => new Date(clock.now()),
     ttlMs: TTL_MS,
   });
   const keyOf = async (subject: string) => (await service.activeKeys(TENANT, [subject])).get(subject)?.keyId;
-  return {
-    service,
-    keys,
-    keyOf,
-    at(ms: number) {
-      nowMs = ms;
-    },
-  };
+  return { service, keys, keyOf, at: clock.set };
 }
 
 /** Lets the confirmation scheduled by a use run (next turn of the event loop) and its query answer. */
-async function confirmationsRun(): Promise<void> {
-  await nextTurn();
-  await nextTurn();
-}
+const confirmationsRun = backgroundWorkRuns;
 
 describe('data key cache', () => {
   it('confirms a key in use in the background, so using it past its time does not wait for the store', async () => {

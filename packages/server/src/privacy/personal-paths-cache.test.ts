@@ -1,5 +1,5 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { AnswerGate, backgroundWorkRuns, manualClock } from '../../test/support/background-refresh.js';
 import type { PrivacySettingsRecord, PrivacyStore } from '../store/operations/privacy-records.js';
 import { createPersonalPathsCache } from './personal-paths-cache.js';
 
@@ -14,13 +14,13 @@ function settingsStore() {
   const settings = new Map<string, PrivacySettingsRecord>();
   let reads = 0;
   let failReads = false;
-  let gate: Promise<void> | null = null;
+  const answers = new AnswerGate();
   const store: Pick<PrivacyStore, 'getPrivacySettings' | 'putPrivacySettings'> = {
     async getPrivacySettings(tenant) {
       reads += 1;
       if (failReads) throw new Error('the database is unreachable');
       const answer = settings.get(tenant) ?? null;
-      if (gate !== null) await gate;
+      await answers.pass();
       return answer;
     },
     async putPrivacySettings(record) {
@@ -36,35 +36,19 @@ function settingsStore() {
     setElsewhere(paths: string[]) {
       settings.set(TENANT, { tenant: TENANT, personalDataPaths: paths, updatedAt: new Date() });
     },
-    holdAnswers(): () => void {
-      let open = (): void => undefined;
-      gate = new Promise<void>((resolve) => (open = resolve));
-      return () => {
-        gate = null;
-        open();
-      };
-    },
+    holdAnswers: () => answers.hold(),
   };
 }
 
 function setUp() {
-  let nowMs = 0;
+  const clock = manualClock();
   const settings = settingsStore();
-  const cache = createPersonalPathsCache(settings.store, TTL_MS, () => nowMs);
-  return {
-    settings,
-    cache,
-    at(ms: number) {
-      nowMs = ms;
-    },
-  };
+  const cache = createPersonalPathsCache(settings.store, TTL_MS, clock.now);
+  return { settings, cache, at: clock.set };
 }
 
 /** Lets a background read started by a use answer. */
-async function readsAnswer(): Promise<void> {
-  await nextTurn();
-  await nextTurn();
-}
+const readsAnswer = backgroundWorkRuns;
 
 describe('personal paths cache', () => {
   it('lets the requests of one moment share one read', async () => {
