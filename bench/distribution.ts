@@ -21,3 +21,9 @@ export function distributionOf(samples: readonly number[]): Distribution {
     mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
   };
 }
+
+/** The middle value; of an even count the upper of the two middle ones, so it too is a value actually observed. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}

@@ -7,6 +7,7 @@ import type { EventInput } from '@audit-ledger/core';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../packages/server/test/support/postgres.js';
 import { cleanUpOnAbnormalExit, onCleanup, runCleanup } from './cleanup.js';
+import { median } from './distribution.js';
 import { createEventGenerator } from './event-generator.js';
 import { runIngest } from './ingest-bench.js';
 import { batchBodies } from './request-bodies.js';
@@ -51,11 +52,6 @@ function parseOptions(): { events: number; rounds: number } {
   if (!Number.isSafeInteger(events) || events < BATCH) throw new Error(`--events must be a whole number ≥ ${BATCH}`);
   if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error('--rounds must be a whole number ≥ 1');
   return { events, rounds };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 const perSecond = (value: number): string => `${Math.round(value).toLocaleString('en-US')} events/s`;

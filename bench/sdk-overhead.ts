@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createAuditClient, type AuditClient } from '../packages/sdk/src/index.js';
 import { trackChild } from './child-processes.js';
-import { distributionOf } from './distribution.js';
+import { distributionOf, median } from './distribution.js';
 import { freePort } from './free-port.js';
 import { createBenchTenant } from './tenant-setup.js';
 
@@ -212,11 +212,6 @@ async function measureThroughput(
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (failed > 0) throw new Error(`${variant}: ${failed} requests failed`);
   return { rate, cpuMicrosPerRequest: (cpu.user + cpu.system) / Math.max(1, served - servedBefore) };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 async function main(): Promise<void> {

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { parseVerifierKey, type EventInput } from '@audit-ledger/core';
 import { createTestDatabase } from '../packages/server/test/support/postgres.js';
+import { median } from './distribution.js';
 import { createEventGenerator } from './event-generator.js';
 
 /**
@@ -88,11 +89,6 @@ async function rawRead(driver: Driver, size: number, pageSize: number): Promise<
     rows += page.rows.length;
   }
   return rows;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 const perSecond = (value: number): string => `${Math.round(value).toLocaleString('en-US')} events/s`;
