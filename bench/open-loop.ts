@@ -5,6 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * Calls `send(i, scheduledAt)` for i = 0..count-1 at `start + i * intervalMs`, without waiting for earlier sends to
  * finish. A slow response therefore delays nothing that comes after it, and measuring from the scheduled time (not
  * from when the request actually left) counts queueing delay instead of hiding it (no coordinated omission).
+ *
+ * A timer can fire up to a millisecond before the time it was set for (libuv keeps whole milliseconds), and a wait
+ * shorter than a millisecond is not slept at all; a send that starts early is given the time it actually started as
+ * `scheduledAt`, so a reply faster than that margin is never timed as a negative latency.
  */
 export async function openLoop(
   count: number,
@@ -20,7 +24,7 @@ export async function openLoop(
     const wait = scheduledAt - performance.now();
     if (wait >= 1) await sleep(wait);
     sends.push(
-      send(i, scheduledAt).catch((error: unknown) => {
+      send(i, Math.min(scheduledAt, performance.now())).catch((error: unknown) => {
         failure ??= { error };
       }),
     );

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { trackChild } from './child-processes.js';
@@ -30,7 +30,9 @@ export interface RunningService {
 }
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(REPO_ROOT, 'packages/server/src/cli/main.ts');
+// The build output, as `npm start` runs it: from the sources, tsx would also stand between the service and every
+// module its verification worker threads load.
+const CLI = path.join(REPO_ROOT, 'packages/server/dist/cli/main.js');
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -47,6 +49,7 @@ function tail(file: string, lines = 30): string {
  * service's own event loop and do not compete with the bench's clients for one.
  */
 export async function startService(target: ServiceTarget): Promise<RunningService> {
+  if (!existsSync(CLI)) throw new Error('packages are not built yet: run `npm run build` first');
   const port = await freePort();
   const adminToken = `bench-operator-${randomBytes(16).toString('hex')}`;
   const env: NodeJS.ProcessEnv = { ...process.env, ...target.env, AUDIT_LEDGER_ADMIN_TOKEN: adminToken };
@@ -55,7 +58,7 @@ export async function startService(target: ServiceTarget): Promise<RunningServic
   if (target.databaseUrl !== undefined) env.DATABASE_URL = target.databaseUrl;
 
   const nodeArgs = target.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', target.cpuProfileDir] : [];
-  const args = [...nodeArgs, '--import', 'tsx', CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'];
+  const args = [...nodeArgs, CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'];
   if (target.dataDir !== undefined) args.push('--data', target.dataDir);
   args.push(...(target.args ?? []));
 

@@ -1,5 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { EVENT_INPUT_SCHEMA } from './event-schema.js';
 import type { FieldError } from './field-error.js';
 import { appendPointer } from './json-pointer.js';
@@ -7,13 +7,25 @@ import { isPlainObject } from './json-value.js';
 import { ACTION_PATTERN, EMAIL_PATTERN, TENANT_PATTERN, TIMESTAMP_PATTERN, UUID_PATTERN } from './patterns.js';
 import { parseTimestamp } from './timestamp.js';
 
-// allErrors so a producer sees every structural problem of an event at once; the limits checked before Ajv runs
-// keep that bounded. verbose exposes the failing schema, which names the allowed fields in messages.
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true, strict: true });
-addFormats.default(ajv, ['date-time', 'uuid']);
+let compiled: ValidateFunction | null = null;
 
-/** Compiled once at module load; Ajv compilation is far more expensive than validation. */
-export const validateEventShape: ValidateFunction = ajv.compile(EVENT_INPUT_SCHEMA);
+/**
+ * The event schema's validator, loaded and compiled on first use and kept: Ajv compilation is far more expensive than
+ * validation, and loading Ajv and compiling took about half of importing this package, which processes that never
+ * validate an event (the SDK, verification workers, the CLI's verify) would otherwise pay on every start.
+ */
+export function eventShapeValidator(): ValidateFunction {
+  if (compiled !== null) return compiled;
+  const require = createRequire(import.meta.url);
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  const addFormats = require('ajv-formats') as typeof import('ajv-formats');
+  // allErrors so a producer sees every structural problem of an event at once; the limits checked before Ajv runs
+  // keep that bounded. verbose exposes the failing schema, which names the allowed fields in messages.
+  const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true, strict: true });
+  addFormats.default(ajv, ['date-time', 'uuid']);
+  compiled = ajv.compile(EVENT_INPUT_SCHEMA);
+  return compiled;
+}
 
 const PATTERN_MESSAGES: Record<string, string> = {
   [ACTION_PATTERN]: 'must be a dotted lower-case action name, e.g. user.login',

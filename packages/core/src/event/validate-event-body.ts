@@ -6,7 +6,7 @@ import { appendPointer } from './json-pointer.js';
 import { cloneJson } from './clone-json.js';
 import { isPlainObject, type JsonObject } from './json-value.js';
 import { EVENT_LIMITS } from './limits.js';
-import { schemaErrors, validateEventShape } from './schema-errors.js';
+import { eventShapeValidator, schemaErrors } from './schema-errors.js';
 import { parseTimestamp } from './timestamp.js';
 
 export interface ValidateEventBodyOptions {
@@ -59,6 +59,7 @@ function validateOne(value: unknown, basePath: string, now: Date): OneEvent {
   const treeError = checkJsonTree(value, basePath, EVENT_LIMITS);
   if (treeError !== undefined) return { ok: false, errors: [treeError] };
 
+  const validateEventShape = eventShapeValidator();
   const errors = validateEventShape(value) ? [] : schemaErrors(validateEventShape.errors ?? [], basePath);
   if (!isPlainObject(value)) {
     return { ok: false, errors };
@@ -136,4 +137,9 @@ export function* validatingEventBody(
   }
   if (errors.length > 0) return { ok: false, errors: errors.slice(0, EVENT_LIMITS.maxErrors) };
   return { ok: true, events, batch: true };
+}
+
+/** Loads and compiles the event validator now (it is otherwise done on first use), so no event waits for it. */
+export function prepareEventValidation(): void {
+  eventShapeValidator();
 }

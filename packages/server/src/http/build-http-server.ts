@@ -1,3 +1,4 @@
+import { prepareEventValidation } from '@audit-ledger/core';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from '../app-context.js';
@@ -64,6 +65,7 @@ const OPENAPI_TAGS = [
 /** The HTTP API over an AppContext: JSON in, JSON (or problem+json) out, every route in the OpenAPI document. */
 export async function buildHttpServer(ctx: AppContext, options: HttpServerOptions = {}): Promise<FastifyInstance> {
   const now = options.now ?? (() => new Date());
+  prepareEventValidation();
   const app = Fastify({
     trustProxy: proxyTrust(ctx.config.trustProxy),
     logger: loggerOptions(options.logger),
