@@ -288,7 +288,10 @@ async function main(): Promise<void> {
     }
     process.stdout.write(
       `\naudited client: ${auditedStats.delivered} delivered of ${auditedStats.recorded} recorded, ` +
-        `${auditedStats.requests} requests, ${auditedStats.retries} retries\n`,
+        `${auditedStats.requests} requests, ${auditedStats.retries} retries; ` +
+        // The handler records faster than the service beside it ingests: once the buffer is full the client drops
+        // by its overflow policy, which shows here rather than as a silent gap between recorded and delivered.
+        `dropped ${JSON.stringify(auditedStats.dropped)}\n`,
     );
     // The bar is judged as applications run: the service in a process of its own. With the service inside the
     // recording process (above), its garbage collection pauses land in record() calls too; that is shown, not judged.
