@@ -27,7 +27,7 @@ const ERROR_SAFE = (report: (problem: DeliveryProblem) => void) => (problem: Del
   }
 };
 
-export function parseEvents(entries: readonly Entry[]): RecordedEvent[] {
+function parseEvents(entries: readonly Entry[]): RecordedEvent[] {
   return entries.map((entry) => JSON.parse(entry.json) as RecordedEvent);
 }
 
@@ -54,6 +54,8 @@ export class Settlement {
   /** Events in batches owned by runners (being sent or waiting for a retry). */
   inFlightEvents = 0;
   readonly report: (problem: DeliveryProblem) => void;
+  /** Whether anyone hears reports: without an onError, an overloaded client need not parse each event it drops. */
+  private readonly listening: boolean;
 
   constructor(
     /** Parts of batches owned by runners; a settled part leaves it. */
@@ -63,6 +65,12 @@ export class Settlement {
     private readonly onDelivered: ((acks: DeliveryAck[]) => void) | undefined,
   ) {
     this.report = ERROR_SAFE(onError ?? (() => undefined));
+    this.listening = onError !== undefined;
+  }
+
+  /** Reports a problem about `part`, its events parsed back from their JSON only when onError will see them. */
+  private reportAbout(part: Entry[], problem: (events: RecordedEvent[]) => DeliveryProblem): void {
+    if (this.listening) this.report(problem(parseEvents(part)));
   }
 
   /** Rejects the events named in `invalid` and returns the others, in order. */
@@ -102,13 +110,13 @@ export class Settlement {
     this.counters.rejected[reason] += part.length;
     this.spool?.keepRejected(part.map((entry) => ({ json: entry.json, reason })));
     this.settle(part, true, true);
-    this.report({ kind: 'rejected', reason, events: parseEvents(part), error });
+    this.reportAbout(part, (events) => ({ kind: 'rejected', reason, events, error }));
   }
 
   fail(part: Entry[], error: unknown): void {
     this.counters.failed += part.length;
     this.settle(part, false, true);
-    this.report({ kind: 'failed', events: parseEvents(part), error: asLedgerError(error) });
+    this.reportAbout(part, (events) => ({ kind: 'failed', events, error: asLedgerError(error) }));
   }
 
   /**
@@ -119,7 +127,7 @@ export class Settlement {
     if (part.length === 0) return;
     this.counters.dropped[reason] += part.length;
     this.settle(part, reason !== 'shutdown', owned);
-    this.report({ kind: 'dropped', reason, events: parseEvents(part) });
+    this.reportAbout(part, (events) => ({ kind: 'dropped', reason, events }));
   }
 
   /** `owned`: the events were in a runner's batch (in flight), not in the buffer. */
