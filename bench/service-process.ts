@@ -58,7 +58,8 @@ export async function startService(target: ServiceTarget): Promise<RunningServic
   if (target.databaseUrl !== undefined) env.DATABASE_URL = target.databaseUrl;
 
   const nodeArgs = target.cpuProfileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', target.cpuProfileDir] : [];
-  const args = [...nodeArgs, CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'];
+  // The same V8 flag as `npm start` and the audit-ledger command (see the server README).
+  const args = [...nodeArgs, '--max-semi-space-size=8', CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'];
   if (target.dataDir !== undefined) args.push('--data', target.dataDir);
   args.push(...(target.args ?? []));
 
