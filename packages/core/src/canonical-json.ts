@@ -1,4 +1,5 @@
 import { utf8 } from './bytes.js';
+import { sortedKeys } from './sorted-keys.js';
 
 /**
  * RFC 8785 (JCS) canonical JSON. Strings and numbers are written exactly as ECMAScript's JSON.stringify writes them
@@ -69,8 +70,7 @@ function write(value: unknown, depth: number): string {
     return `${text}]`;
   }
   const object = value as Record<string, unknown>;
-  // Default sort compares UTF-16 code units, which is the order RFC 8785 §3.2.3 requires.
-  const keys = Object.keys(object).sort();
+  const keys = sortedKeys(object);
   let text = '{';
   let first = true;
   for (const key of keys) {

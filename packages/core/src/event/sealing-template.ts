@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../canonical-json.js';
+import { sortedKeys } from '../sorted-keys.js';
 import type { EventInput, SealedEvent } from './event-types.js';
 import { searchTextOf } from './search-text.js';
 import { sealEvent, type SealOptions } from './seal-event.js';
@@ -55,7 +56,7 @@ export function sealingTemplate(
   let fingerprintText = '{';
   let first = true;
   const record = draft as unknown as Record<string, unknown>;
-  for (const key of Object.keys(record).sort()) {
+  for (const key of sortedKeys(record)) {
     const value = record[key];
     if (value === undefined) continue;
     const name = `${first ? '' : ','}${canonicalJson(key)}:`;

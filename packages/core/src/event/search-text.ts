@@ -1,3 +1,4 @@
+import { sortedKeys } from '../sorted-keys.js';
 import type { SealedEvent } from './event-types.js';
 import { appendPointer } from './json-pointer.js';
 import { isPlainObject, type JsonValue } from './json-value.js';
@@ -32,7 +33,7 @@ function metadataStrings(metadata: JsonValue, budget: number, excluded: Readonly
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push([value[i] as JsonValue, track ? appendPointer(pointer, i) : '']);
     } else if (isPlainObject(value)) {
-      const keys = Object.keys(value).sort();
+      const keys = sortedKeys(value);
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i] as string;
         stack.push([value[key] as JsonValue, track ? appendPointer(pointer, key) : '']);
