@@ -133,6 +133,47 @@ describe('canonicalJson agrees with the reference implementation', () => {
     );
   });
 
+  it('on the same objects with their keys already in order, which it writes natively', async () => {
+    const fc = await import('fast-check');
+    const { default: canonicalize } = await import('canonicalize');
+    const key = fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('1', '10', '-0', '\\ud800', '\u20ac', '\ud83d\ude00'));
+    const leaf = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.integer(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('C:\\udata', '\ud800', 'a\udc00b'),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node')), fc.dictionary(key, tie('node'))),
+    })).node;
+    /** The value rebuilt with every object's keys inserted in code unit order. */
+    const ordered = (value: unknown): unknown => {
+      if (typeof value !== 'object' || value === null) return value;
+      if (Array.isArray(value)) return value.map(ordered);
+      const copy: Record<string, unknown> = {};
+      for (const name of Object.keys(value).sort()) copy[name] = ordered((value as Record<string, unknown>)[name]);
+      return copy;
+    };
+    fc.assert(
+      fc.property(tree, (value) => {
+        const input = ordered(value);
+        // The reference escapes lone surrogates; canonical JSON refuses them, natively written or not.
+        const wellFormed = (item: unknown): boolean =>
+          typeof item === 'string'
+            ? item.isWellFormed()
+            : typeof item !== 'object' || item === null
+              ? true
+              : Object.entries(item).every(([name, member]) => name.isWellFormed() && wellFormed(member));
+        const expected: string | Error = wellFormed(input) ? (canonicalize(input) as string) : new TypeError('lone surrogate');
+        if (expected instanceof Error) expect(() => canonicalJson(input)).toThrow(TypeError);
+        else expect(canonicalJson(input)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('refuses lone surrogates in keys as well as values, and cycles', () => {
     expect(() => canonicalJson({ '\ud800': 1 })).toThrow(/lone surrogate/);
     expect(() => canonicalJson(['\udc00'])).toThrow(/lone surrogate/);

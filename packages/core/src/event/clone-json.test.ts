@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../canonical-json.js';
 import { cloneJson } from './clone-json.js';
 import type { JsonValue } from './json-value.js';
 
@@ -12,13 +13,27 @@ function containers(value: unknown, into: Set<object> = new Set()): Set<object> 
   return into;
 }
 
+/** Whether every object reachable from a value lists its keys in UTF-16 code unit order. */
+function keysAscend(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  const keys = Object.keys(value);
+  if (!Array.isArray(value) && keys.some((key, i) => i > 0 && !((keys[i - 1] as string) < key))) return false;
+  return Object.values(value).every(keysAscend);
+}
+
 describe('cloneJson', () => {
-  it('copies any JSON value exactly, member order included, sharing no object or array with it', () => {
+  it('copies any JSON value exactly, members in canonical order, sharing no object or array with it', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         const copy = cloneJson(value as JsonValue);
-        expect(JSON.stringify(copy)).toBe(JSON.stringify(value));
         expect(copy).toStrictEqual(value);
+        expect(canonicalJson(copy)).toBe(canonicalJson(value));
+        // Integer-like keys are listed first whatever the insertion order: only other objects can be in code unit order.
+        const integerLike = /"(0|[1-9][0-9]*)":/.test(JSON.stringify(value));
+        if (!integerLike) {
+          expect(keysAscend(copy)).toBe(true);
+          expect(JSON.stringify(copy)).toBe(canonicalJson(value));
+        }
         const original = containers(value);
         for (const object of containers(copy)) expect(original.has(object)).toBe(false);
       }),

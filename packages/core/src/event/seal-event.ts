@@ -61,16 +61,17 @@ export function sealEvent(input: EventInput, at: SealContext, options: SealOptio
     received_at: receivedAt,
     occurred_at: input.occurred_at ?? receivedAt,
     action: input.action,
+    // Members in RFC 8785 order, so canonical JSON of them is written natively (see canonicalJson).
     actor: {
-      id: actor.id,
-      type: actor.type ?? DEFAULT_ACTOR_TYPE,
-      ...(actor.name !== undefined && { name: actor.name }),
       ...(actor.email !== undefined && { email: actor.email }),
+      id: actor.id,
+      ...(actor.name !== undefined && { name: actor.name }),
+      type: actor.type ?? DEFAULT_ACTOR_TYPE,
     },
     resource: {
-      type: resource.type,
       id: resource.id,
       ...(resource.name !== undefined && { name: resource.name }),
+      type: resource.type,
     },
     outcome: input.outcome ?? DEFAULT_OUTCOME,
     changed_fields:
