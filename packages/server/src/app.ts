@@ -43,8 +43,12 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
 
   const originOf = (tenant: string): string => `${config.originPrefix}/t/${tenant}`;
   const reportError = options.onBackgroundError ?? (() => undefined);
+  // Before the signing keys: it checks that this process has the master key the store's keys are sealed with.
+  const privacy = await createPrivacyService(store.privacy, options.privacy);
   const signingKeys = await loadSigningKeyRing(store, {
     ...(options.signingKey !== undefined ? { given: options.signingKey } : {}),
+    // A ring generated for this process alone (no master key given) would seal keys no later process could open.
+    ...(options.privacy?.keyRing !== undefined ? { keyRing: options.privacy.keyRing } : {}),
     name: config.originPrefix,
     now: () => new Date(),
     onError: (error) => reportError('signing keys unusable; still signing with the previous ones', error),
@@ -83,7 +87,6 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
       searchIndex?.markWritten();
     },
   });
-  const privacy = await createPrivacyService(store.privacy, options.privacy);
 
   const knownTenants = new Set<string>();
   async function ensureTenant(tenant: string): Promise<void> {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadMasterKeys } from '../crypto/master-key-source.js';
 import { readPrivacyEnvironment } from '../privacy/privacy-environment.js';
 import { rewrapDataKeys } from '../privacy/rewrap-data-keys.js';
+import { sealStoredKeys } from '../setup/signing-key.js';
 import { openStore } from '../store/open-store.js';
 import { printJson, STDOUT, type CliOutput } from './cli-output.js';
 
@@ -14,7 +15,7 @@ export function dataKeysCommand(out: CliOutput = STDOUT): Command {
   const command = new Command('data-keys').description('manage the data keys that encrypt personal data');
   command.addCommand(
     new Command('rewrap')
-      .description('rewrap every data key under the current master key (master-key rotation); ledger rows are untouched')
+      .description('rewrap every data key and signing key under the current master key (master-key rotation); ledger rows are untouched')
       .option('--data <dir>', 'directory of the embedded store (and of a generated master.key)', 'data')
       .option('--database-url <url>', 'PostgreSQL to work on (default: DATABASE_URL)')
       .option('--json', 'print the report as JSON')
@@ -25,10 +26,12 @@ export function dataKeysCommand(out: CliOutput = STDOUT): Command {
         try {
           await store.migrate();
           const { ring } = await loadMasterKeys(privacy.masterKeys, path.resolve(options.data));
-          const report = await rewrapDataKeys(store.privacy, ring);
+          // The signing keys first: the data keys' rewrap ends by forgetting master keys that wrap no data key.
+          const signingKeys = await sealStoredKeys(store, ring);
+          const report = { ...(await rewrapDataKeys(store.privacy, ring)), resealedSigningKeys: signingKeys };
           if (options.json === true) return printJson(out, report);
           out.write(
-            `Rewrapped ${report.rewrapped} data key(s) under master key ${report.masterKeyId}` +
+            `Rewrapped ${report.rewrapped} data key(s) and ${signingKeys} signing key(s) under master key ${report.masterKeyId}` +
               (report.retired.length > 0 ? `; no key is wrapped by ${report.retired.join(', ')} any more.\n` : '.\n'),
           );
         } finally {

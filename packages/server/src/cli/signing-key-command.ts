@@ -2,6 +2,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_CONFIG } from '../config.js';
+import { loadMasterKeys } from '../crypto/master-key-source.js';
+import { checkMasterKeys } from '../privacy/master-key-check.js';
+import { readPrivacyEnvironment } from '../privacy/privacy-environment.js';
 import { beginRotation, completeRotation, viewSigningKey, type SigningKeyView } from '../setup/signing-key.js';
 import type { LedgerStore, SigningKeyRecord } from '../store/ledger-store.js';
 import { openStore } from '../store/open-store.js';
@@ -57,14 +60,14 @@ function printKeys(out: CliOutput, keys: readonly SigningKeyView[], json: boolea
 /** Runs one change against the store and prints the key ring afterwards; failures exit 1 with one line on stderr. */
 function action(
   out: CliOutput,
-  change: (store: LedgerStore) => Promise<SigningKeyRecord[]>,
+  change: (store: LedgerStore, options: StoreOptions) => Promise<SigningKeyRecord[]>,
   done: (keys: SigningKeyView[]) => string,
 ) {
   return async (options: StoreOptions): Promise<void> => {
     try {
       const store = await openExistingStore(options);
       try {
-        const keys = (await change(store)).map(viewSigningKey);
+        const keys = (await change(store, options)).map(viewSigningKey);
         if (options.json !== true) out.write(done(keys));
         printKeys(out, keys, options.json);
       } finally {
@@ -99,7 +102,14 @@ export function signingKeyCommand(out: CliOutput = STDOUT): Command {
     ).action(
       action(
         out,
-        (store) => beginRotation(store, name, new Date()),
+        async (store, options) => {
+          // The new key is stored sealed by the service's master key, which this command must therefore be given too.
+          const { ring } = await loadMasterKeys(readPrivacyEnvironment(process.env).masterKeys, path.resolve(options.data ?? 'data'), {
+            create: false,
+          });
+          await checkMasterKeys(store.privacy, ring);
+          return beginRotation(store, name, new Date(), ring);
+        },
         (keys) =>
           `Rotation begun: checkpoints are now signed by ${idOf(keys, 'current')} and ${idOf(keys, 'next')}. ` +
           'Complete it once verifiers know the new key (GET /v1/log/key lists it).\n',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AES_KEY_BYTES } from './aes-gcm.js';
 import { createKeyRing, type KeyRing } from './key-wrapper.js';
@@ -55,12 +55,26 @@ async function readOrCreateKeyFile(file: string): Promise<{ key: Uint8Array; cre
   }
 }
 
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+}
+
 /**
  * The master key ring: the key given in the environment or its file, else `<dataDir>/master.key` (generated on first
- * start, mode 0600), plus the previous keys. The key is deliberately never stored in the database, so a dump or
+ * start, mode 0600, unless `create` is false), plus the previous keys. The key is deliberately never stored in the database, so a dump or
  * backup of the database alone never holds a usable data key.
  */
-export async function loadMasterKeys(settings: MasterKeySettings, dataDir: string): Promise<LoadedMasterKeys> {
+export async function loadMasterKeys(
+  settings: MasterKeySettings,
+  dataDir: string,
+  options: { create?: boolean } = {},
+): Promise<LoadedMasterKeys> {
   let current: Uint8Array;
   let generatedFile: string | null = null;
   if (settings.masterKey !== undefined) {
@@ -69,6 +83,12 @@ export async function loadMasterKeys(settings: MasterKeySettings, dataDir: strin
     current = parseMasterKey(await readFile(settings.masterKeyFile, 'utf8'), `AUDIT_LEDGER_MASTER_KEY_FILE (${settings.masterKeyFile})`);
   } else {
     const file = path.join(dataDir, MASTER_KEY_FILE_NAME);
+    if (options.create === false && !(await exists(file))) {
+      throw new Error(
+        `no master key: ${file} does not exist; set AUDIT_LEDGER_MASTER_KEY or AUDIT_LEDGER_MASTER_KEY_FILE to the ` +
+          "service's master key, or --data to the directory it keeps master.key in",
+      );
+    }
     const loaded = await readOrCreateKeyFile(file);
     current = loaded.key;
     if (loaded.created) generatedFile = file;

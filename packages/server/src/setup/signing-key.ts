@@ -10,8 +10,10 @@ import {
   type SigningKey,
   type VerifierKey,
 } from '@audit-ledger/core';
+import type { KeyRing } from '../crypto/key-wrapper.js';
 import { LedgerError } from '../errors.js';
 import type { LedgerStore, NewSigningKey, SigningKeyRecord, SigningKeyState } from '../store/ledger-store.js';
+import { openSigningKey, resealedSigningKey, sealSigningKey } from './signing-key-sealing.js';
 
 /** Where the key lived before the key ring existed; adopted into the ring (and deleted) on the first start. */
 export const SIGNING_KEY_SETTING = 'signing_key';
@@ -54,6 +56,11 @@ export interface SigningKeyRingOptions {
   /** Name of keys the service generates (the origin prefix); each log signs under its own origin anyway. */
   name: string;
   now(): Date;
+  /**
+   * The master keys, which seal every private key the store keeps (as `serve` always has them). Without them (tests,
+   * throwaway stores) keys are stored in clear.
+   */
+  keyRing?: KeyRing;
   /** A refresh that found the ring unusable keeps the keys it had and says why here. */
   onError?(error: unknown): void;
 }
@@ -88,17 +95,24 @@ const EXTERNAL_ROTATION =
   'the signing key is set by AUDIT_LEDGER_SIGNING_KEY: rotate it by setting the new key there and restarting every ' +
   'process (the old key stays published as retired)';
 
-function newStoredKey(name: string): NewSigningKey {
-  const key = generateSigningKey(name);
-  return { id: signingKeyId(key.publicKey), publicKey: key.publicKey, privateKey: formatSigningKey(key) };
+/** A key as the store keeps it: its private part sealed by the current master key, when there is a ring. */
+async function storedKey(key: SigningKey, ring: KeyRing | undefined): Promise<NewSigningKey> {
+  const id = signingKeyId(key.publicKey);
+  const text = formatSigningKey(key);
+  return { id, publicKey: key.publicKey, privateKey: ring === undefined ? text : await sealSigningKey(ring, id, text) };
 }
 
 /**
  * Begins a rotation in the store: a new key (named `name`) joins as next. The store refuses when a rotation is in
  * progress or the current key is kept outside it (AUDIT_LEDGER_SIGNING_KEY); both are a CONFLICT.
  */
-export async function beginRotation(store: LedgerStore, name: string, at: Date): Promise<SigningKeyRecord[]> {
-  const result = await store.beginSigningKeyRotation(newStoredKey(name), at);
+export async function beginRotation(
+  store: LedgerStore,
+  name: string,
+  at: Date,
+  ring?: KeyRing,
+): Promise<SigningKeyRecord[]> {
+  const result = await store.beginSigningKeyRotation(await storedKey(generateSigningKey(name), ring), at);
   switch (result.outcome) {
     case 'started':
       return result.ring;
@@ -120,15 +134,21 @@ export async function completeRotation(store: LedgerStore, at: Date): Promise<Si
   return result.ring;
 }
 
-function privateKeyOf(record: SigningKeyRecord | undefined, what: string): SigningKey {
-  if (record === undefined) throw new Error(`the store holds no ${what} signing key`);
-  if (record.privateKey === null) {
-    throw new Error(
-      `the ${what} signing key ${record.id} was given in AUDIT_LEDGER_SIGNING_KEY and is not stored: ` +
-        'set AUDIT_LEDGER_SIGNING_KEY to it on this process too',
-    );
+/**
+ * Seals every private key the store keeps in clear (stored by an earlier version), and seals anew under the current
+ * master key those an older one sealed, as the service does on every start and `data-keys rewrap` does for a
+ * master-key rotation; returns how many it changed. A key another process changed or retired meanwhile is left to it.
+ */
+export async function sealStoredKeys(store: LedgerStore, ring: KeyRing): Promise<number> {
+  let changed = 0;
+  for (const record of await store.listSigningKeys()) {
+    if (record.state === 'retired' || record.privateKey === null) continue;
+    const replacement = await resealedSigningKey(ring, record.id, record.privateKey);
+    if (replacement !== null && (await store.replaceSigningPrivateKey(record.id, record.privateKey, replacement))) {
+      changed += 1;
+    }
   }
-  return parseSigningKey(record.privateKey);
+  return changed;
 }
 
 /**
@@ -137,6 +157,7 @@ function privateKeyOf(record: SigningKeyRecord | undefined, what: string): Signi
  * starting together agree because the store keeps whichever key was installed first.
  */
 export async function loadSigningKeyRing(store: LedgerStore, options: SigningKeyRingOptions): Promise<SigningKeyRing> {
+  const masterKeys = options.keyRing;
   const given = options.given?.trim();
   const external = given === undefined || given === '' ? null : parseSigningKey(given);
   let records: SigningKeyRecord[];
@@ -150,23 +171,41 @@ export async function loadSigningKeyRing(store: LedgerStore, options: SigningKey
     if (!records.some((record) => record.state === 'current')) {
       const legacy = await store.getSetting(SIGNING_KEY_SETTING);
       const key = legacy !== null ? parseSigningKey(legacy) : generateSigningKey(options.name);
-      const stored = { id: signingKeyId(key.publicKey), publicKey: key.publicKey, privateKey: formatSigningKey(key) };
-      records = await store.installSigningKey(stored, options.now(), SIGNING_KEY_SETTING);
+      records = await store.installSigningKey(await storedKey(key, masterKeys), options.now(), SIGNING_KEY_SETTING);
     }
+    if (masterKeys !== undefined && (await sealStoredKeys(store, masterKeys)) > 0) records = await store.listSigningKeys();
   }
 
-  const signersOf = (ring: readonly SigningKeyRecord[]): SigningKey[] => {
+  // Opened keys by their stored form, so the refresh every few seconds does not unwrap them again (which, with a
+  // cloud KMS behind the ring, would be a network call each).
+  const opened = new Map<string, SigningKey>();
+  const privateKeyOf = async (record: SigningKeyRecord | undefined, what: string): Promise<SigningKey> => {
+    if (record === undefined) throw new Error(`the store holds no ${what} signing key`);
+    if (record.privateKey === null) {
+      throw new Error(
+        `the ${what} signing key ${record.id} was given in AUDIT_LEDGER_SIGNING_KEY and is not stored: ` +
+          'set AUDIT_LEDGER_SIGNING_KEY to it on this process too',
+      );
+    }
+    let key = opened.get(record.privateKey);
+    if (key === undefined) {
+      key = await openSigningKey(masterKeys, record.id, record.privateKey);
+      opened.set(record.privateKey, key);
+    }
+    return key;
+  };
+  const signersOf = async (ring: readonly SigningKeyRecord[]): Promise<SigningKey[]> => {
     if (external !== null) return [external];
     const next = ring.find((record) => record.state === 'next');
-    const current = privateKeyOf(
+    const current = await privateKeyOf(
       ring.find((record) => record.state === 'current'),
       'current',
     );
-    return next === undefined ? [current] : [current, privateKeyOf(next, 'next')];
+    return next === undefined ? [current] : [current, await privateKeyOf(next, 'next')];
   };
-  let signing = signersOf(records);
-  const use = (ring: SigningKeyRecord[]): SigningKeyView[] => {
-    signing = signersOf(ring);
+  let signing = await signersOf(records);
+  const use = async (ring: SigningKeyRecord[]): Promise<SigningKeyView[]> => {
+    signing = await signersOf(ring);
     records = ring;
     return ring.map(viewSigningKey);
   };
@@ -177,7 +216,7 @@ export async function loadSigningKeyRing(store: LedgerStore, options: SigningKey
     async refresh() {
       const ring = await store.listSigningKeys();
       try {
-        use(ring);
+        await use(ring);
       } catch (error) {
         options.onError?.(error);
       }
@@ -187,7 +226,7 @@ export async function loadSigningKeyRing(store: LedgerStore, options: SigningKey
     },
     async beginRotation(at) {
       if (external !== null) throw new LedgerError('CONFLICT', EXTERNAL_ROTATION);
-      return use(await beginRotation(store, options.name, at));
+      return use(await beginRotation(store, options.name, at, masterKeys));
     },
     async completeRotation(at) {
       if (external !== null) throw new LedgerError('CONFLICT', EXTERNAL_ROTATION);

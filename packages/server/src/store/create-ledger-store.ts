@@ -27,6 +27,7 @@ import {
   completeSigningKeyRotation,
   installSigningKey,
   listSigningKeys,
+  replaceSigningPrivateKey,
 } from './operations/signing-keys.js';
 import { createTenant, getTenant, listTenants } from './operations/tenants.js';
 import {
@@ -91,6 +92,7 @@ export function createLedgerStore(driver: SqlDriver): LedgerStore {
     adoptExternalSigningKey: (key, at) => adoptExternalSigningKey(driver, key, at),
     beginSigningKeyRotation: (key, at) => beginSigningKeyRotation(driver, key, at),
     completeSigningKeyRotation: (at) => completeSigningKeyRotation(driver, at),
+    replaceSigningPrivateKey: (id, expected, replacement) => replaceSigningPrivateKey(driver, id, expected, replacement),
 
     withLogWriter: (tenant, fn) => withLogWriter(driver, scope, tenant, fn, writtenMonths),
     appendIfHead: async (tenant, expected, unseen, batch) =>

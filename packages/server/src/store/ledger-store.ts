@@ -43,7 +43,10 @@ export interface SigningKeyRecord {
   /** hex of the first 8 bytes of SHA-256(public key). */
   id: string;
   publicKey: Uint8Array;
-  /** The C2SP signer key string; null once retired, and for a key given in AUDIT_LEDGER_SIGNING_KEY. */
+  /**
+   * The private part as stored: sealed by a master key (see setup/signing-key-sealing.ts), or a C2SP signer key string
+   * stored in clear by an earlier version; null once retired, and for a key given in AUDIT_LEDGER_SIGNING_KEY.
+   */
   privateKey: string | null;
   state: SigningKeyState;
   createdAt: Date;
@@ -257,6 +260,8 @@ export interface LedgerStore {
   adoptExternalSigningKey(key: Omit<NewSigningKey, 'privateKey'>, at: Date): Promise<SigningKeyRecord[]>;
   beginSigningKeyRotation(key: NewSigningKey, at: Date): Promise<BeginRotationResult>;
   completeSigningKeyRotation(at: Date): Promise<CompleteRotationResult>;
+  /** Replaces a key's stored private part if it is still `expected` and the key is not retired; false otherwise. */
+  replaceSigningPrivateKey(id: string, expected: string, replacement: string): Promise<boolean>;
 
   /**
    * Runs fn in a transaction holding the tenant's log lock (a PostgreSQL advisory transaction lock), so only one

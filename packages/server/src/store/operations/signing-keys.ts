@@ -106,6 +106,23 @@ export async function adoptExternalSigningKey(
   });
 }
 
+/**
+ * Replaces the stored private part of key `id` (sealing it, or sealing it anew under another master key), only if it
+ * is still `expected` and the key has not retired meanwhile; false when it was not replaced.
+ */
+export async function replaceSigningPrivateKey(
+  db: SqlExecutor,
+  id: string,
+  expected: string,
+  replacement: string,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE signing_keys SET private_key = $3 WHERE id = $1 AND private_key = $2 AND state <> 'retired'`,
+    [id, expected, replacement],
+  );
+  return rowCount === 1;
+}
+
 /** Adds `key` as the next key, which signs alongside the current one until the rotation completes. */
 export async function beginSigningKeyRotation(
   driver: SqlDriver,
