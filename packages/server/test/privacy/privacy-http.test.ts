@@ -1,4 +1,5 @@
 import { fromBase64, utf8 } from '@audit-ledger/core';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MARKED_PATHS,
@@ -172,6 +173,50 @@ describe.each<StoreName>(['PGlite', 'PostgreSQL'])('personal data over HTTP on %
     expect(clear.body).toContain('Quillon Zarvex a1');
     expect(clearLines[0]).toMatchObject({ leaf_hash: first.leaf_hash });
     expect((await h.call({ method: 'GET', url: '/v1/export' }, piiReader)).statusCode).toBe(403);
+  });
+
+  it('exports CSV: a header and one row per event, masked without events:read:pii, formulas defused, recorded', async () => {
+    const [hostile] = await h.write(writer, [
+      personalEvent('csv1', {
+        resource: { type: 'patient-record', id: 'rec-csv1', name: '=HYPERLINK("http://evil.example","x"), "quoted"\r\nnext' },
+        metadata: { ward: '@north', note: '+1 line, two' },
+      }),
+    ]);
+    const masked = await h.call({ method: 'GET', url: `/v1/export?format=csv&from_seq=${hostile!.seq}&to_seq=${hostile!.seq + 1}` }, exporter);
+    expect(masked.statusCode, masked.body).toBe(200);
+    expect(masked.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
+    expect(masked.headers['content-disposition']).toBe(`attachment; filename="${tenant}-events.csv"`);
+    const rows = parse(masked.body, { columns: true }) as Record<string, string>[];
+    expect((await latest('audit.export')).metadata).toMatchObject({ count: 1, personal_data: false, format: 'csv' });
+    const ndjsonView = ndjson((await h.call({ method: 'GET', url: `/v1/export?from_seq=${hostile!.seq}&to_seq=${hostile!.seq + 1}` }, exporter)).body);
+    expect(rows.map((row) => Number(row.seq))).toEqual([hostile!.seq]);
+    expect(ndjsonView.map((line) => line.seq)).toEqual([hostile!.seq]);
+    const row = rows[0]!;
+    const view = ndjsonView[0]!;
+    expect(row).toMatchObject({
+      id: hostile!.id,
+      tenant,
+      action: 'patient.record.update',
+      actor_id: 'doctor-csv1',
+      actor_name: view.actor.name,
+      resource_id: 'rec-csv1',
+      leaf_hash: hostile!.leaf_hash,
+      chain_hash: view.chain_hash,
+    });
+    expect(JSON.parse(row.changes!)).toEqual(view.changes);
+    expect(JSON.parse(row.personal_data!)).toEqual(view.personal_data);
+    // A cell a spreadsheet would evaluate starts with a quote; commas, quotes and line breaks stay inside the cell.
+    expect(row.resource_name).toBe(`'=HYPERLINK("http://evil.example","x"), "quoted"\r\nnext`);
+    expect(JSON.parse(row.metadata!)).toMatchObject({ ward: '@north', note: '+1 line, two' });
+    expect(masked.body).not.toMatch(/Zarvex|Vexhaven|Flurbix/);
+
+    const clear = await h.call({ method: 'GET', url: `/v1/export?format=csv&from_seq=${hostile!.seq}&to_seq=${hostile!.seq + 1}` }, piiExporter);
+    const [clearRow] = parse(clear.body, { columns: true }) as Record<string, string>[];
+    expect(clearRow).toMatchObject({ actor_name: 'Quillon Zarvex csv1', actor_email: 'quillon.csv1@zarvex-clinic.example' });
+    expect(JSON.parse(clearRow!.context!)).toMatchObject({ ip: '198.51.100.231' });
+    const refused = await h.call({ method: 'GET', url: '/v1/export?format=xml' }, exporter);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
   it('refuses erasure under a legal hold (subject or tenant) until it is lifted, keeping the history', async () => {

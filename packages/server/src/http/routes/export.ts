@@ -1,10 +1,12 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import type { StoredEventView } from '@audit-ledger/core';
 import type { FastifyInstance } from 'fastify';
 import { keyWithScope } from '../../auth/access-rule.js';
 import { resolveReadTenant } from '../../auth/tenant-resolution.js';
 import { LedgerError } from '../../errors.js';
 import { filterOf, recordRead } from '../../privacy/read-audit.js';
 import type { ExportRange } from '../../store/operations/privacy-records.js';
+import { csvRecord, csvStream } from '../events-csv.js';
 import { GUARDED, problemResponses } from '../problem-schema.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
@@ -14,8 +16,11 @@ import { TENANT_QUERY } from '../tenant-query.js';
 /** Rows read (and decrypted) per store query while streaming. */
 const EXPORT_PAGE = 500;
 
+type ExportFormat = 'ndjson' | 'csv';
+
 interface ExportQuery {
   tenant?: string;
+  format: ExportFormat;
   from?: string;
   to?: string;
   from_seq?: number;
@@ -27,6 +32,15 @@ const EXPORT_QUERY = {
   additionalProperties: false,
   properties: {
     tenant: TENANT_QUERY,
+    format: {
+      type: 'string',
+      enum: ['ndjson', 'csv'],
+      default: 'ndjson',
+      description:
+        'ndjson: one StoredEvent per line. csv: a header line, then one row per event with the fields as columns and ' +
+        'context, changes, metadata, personal_data and the lists as JSON text; cells a spreadsheet would run as a ' +
+        "formula start with '.",
+    },
     from: { type: 'string', format: 'date-time', description: 'occurred_at at or after this instant.' },
     to: { type: 'string', format: 'date-time', description: 'occurred_at before this instant.' },
     from_seq: { type: 'integer', minimum: 0, description: 'First seq (inclusive).' },
@@ -50,7 +64,7 @@ function rangeOf(query: ExportQuery, size: number): ExportRange {
   return range;
 }
 
-/** GET /v1/export: the tenant's events as NDJSON, oldest first, decrypted only for keys that also read personal data. */
+/** GET /v1/export: the tenant's events as NDJSON (or CSV), oldest first, decrypted only for keys that also read personal data. */
 export function exportRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): void {
   app.get<{ Querystring: ExportQuery }>(
     '/v1/export',
@@ -58,7 +72,7 @@ export function exportRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): v
       onRequest: guard(keyWithScope('export')),
       schema: {
         tags: ['privacy'],
-        summary: "Export the tenant's events as NDJSON, oldest first",
+        summary: "Export the tenant's events as NDJSON or CSV, oldest first",
         description:
           'One stored event per line, as GET /v1/events shows it (with leaf_hash and chain_hash of the stored form). ' +
           'Personal data is decrypted when the key also has events:read:pii and masked otherwise; erased values read ' +
@@ -68,8 +82,11 @@ export function exportRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): v
         querystring: EXPORT_QUERY,
         response: {
           200: {
-            description: 'application/x-ndjson: one StoredEvent per line.',
-            content: { 'application/x-ndjson': { schema: { $ref: 'StoredEvent#' } } },
+            description: 'application/x-ndjson: one StoredEvent per line; text/csv with format=csv.',
+            content: {
+              'application/x-ndjson': { schema: { $ref: 'StoredEvent#' } },
+              'text/csv': { schema: { type: 'string' } },
+            },
           },
           ...problemResponses(...GUARDED),
         },
@@ -86,23 +103,36 @@ export function exportRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): v
       await recordRead(ctx, key, tenant, {
         action: 'audit.export',
         resource: { type: 'events', id: tenant },
-        filter: filterOf(query, ['tenant']),
+        filter: filterOf(query, ['tenant', 'format']),
         count,
         dataKeyIds: [],
         requestId: request.id,
-        extra: { personal_data: personalData, format: 'ndjson', to_seq: range.toSeq ?? null },
+        extra: { personal_data: personalData, format: query.format, to_seq: range.toSeq ?? null },
       });
 
-      async function* lines(): AsyncGenerator<string> {
+      async function* pages(): AsyncGenerator<StoredEventView[]> {
         let afterSeq: number | undefined;
         for (;;) {
           const rows = await ctx.store.privacy.exportEvents(tenant, range, afterSeq, EXPORT_PAGE);
           if (rows.length === 0) return;
-          const page = await ctx.privacy.read(tenant, rows, personalData);
-          yield page.events.map((event) => `${JSON.stringify(event)}\n`).join('');
+          yield (await ctx.privacy.read(tenant, rows, personalData)).events;
           afterSeq = rows[rows.length - 1]?.seq;
           if (rows.length < EXPORT_PAGE) return;
         }
+      }
+      if (query.format === 'csv') {
+        async function* records(): AsyncGenerator<ReturnType<typeof csvRecord>> {
+          for await (const page of pages()) for (const event of page) yield csvRecord(event);
+        }
+        // pipeline, not pipe: a failure while reading ends the response instead of leaving it open.
+        const csv = pipeline(Readable.from(records()), csvStream(), () => undefined);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${tenant}-events.csv"`)
+          .send(csv);
+      }
+      async function* lines(): AsyncGenerator<string> {
+        for await (const page of pages()) yield page.map((event) => `${JSON.stringify(event)}\n`).join('');
       }
       return reply
         .type('application/x-ndjson; charset=utf-8')
