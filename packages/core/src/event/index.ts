@@ -17,3 +17,4 @@ export * from './seal-event.js';
 export * from './timestamp.js';
 export * from './validate-event-body.js';
 export * from './sealing-template.js';
+export * from './resource-state.js';

@@ -19,6 +19,7 @@ import { LEGAL_HOLD_SCHEMA, legalHoldRoutes } from './routes/legal-holds.js';
 import { logRoutes } from './routes/log.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { privacySettingsRoutes } from './routes/privacy-settings.js';
+import { resourceRoutes } from './routes/resources.js';
 import { RETRACED_SECURITY_SCHEME, RETRACED_TAG, retracedRoutes } from './routes/retraced.js';
 import { SIGNING_KEY_SCHEMA, signingKeyRoutes } from './routes/signing-keys.js';
 import { subjectRoutes } from './routes/subjects.js';
@@ -134,7 +135,7 @@ export async function buildHttpServer(ctx: AppContext, options: HttpServerOption
     now,
   });
   const deps: RouteDeps = { ctx, guard: createGuard(authenticate), validator, now };
-  for (const routes of [healthRoutes, openApiRoutes, tenantRoutes, apiKeyRoutes, signingKeyRoutes, eventRoutes, logRoutes]) {
+  for (const routes of [healthRoutes, openApiRoutes, tenantRoutes, apiKeyRoutes, signingKeyRoutes, eventRoutes, resourceRoutes, logRoutes]) {
     routes(app, deps);
   }
   for (const routes of [subjectRoutes, legalHoldRoutes, privacySettingsRoutes, exportRoutes]) routes(app, deps);

@@ -174,6 +174,14 @@ export const ROUTE_EXPECTATIONS: Record<string, RouteExpectation> = {
     foreignObject: async (f, own, other) => get(`/v1/events/${f.eventId(other)}?tenant=${own}`),
   },
 
+  'GET /v1/resources/{type}/{id}/state': {
+    access: { operator: false, scopes: EVENTS_READ },
+    tenant: 'query',
+    ok: [200],
+    // Every tenant of the matrix holds an event about document doc-1 (see eventId).
+    request: async (_f, tenant) => get(`/v1/resources/document/doc-1/state?tenant=${tenant}`),
+  },
+
   'GET /v1/log/checkpoint': {
     access: { operator: false, scopes: LOG_READ },
     tenant: 'query',

@@ -43,6 +43,7 @@ const GUARDED = [
   ['post', '/v1/events'],
   ['get', '/v1/events'],
   ['get', '/v1/events/{id}'],
+  ['get', '/v1/resources/{type}/{id}/state'],
   ['get', '/v1/log/checkpoint'],
   ['get', '/v1/log/key'],
   ['get', '/v1/log/entries'],
