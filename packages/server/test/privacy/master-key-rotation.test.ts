@@ -103,6 +103,8 @@ describe('master-key rotation', () => {
         masterKeyId: createLocalKeyWrapper(keyC).id,
         rewrapped: await liveKeys(database.url),
         retired: [createLocalKeyWrapper(keyB).id],
+        // The checkpoint signing key, sealed anew under the new master key too.
+        resealedSigningKeys: 1,
       });
     } finally {
       process.env = saved;
