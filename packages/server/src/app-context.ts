@@ -42,12 +42,18 @@ export interface ServiceConfig {
   trustProxy: boolean | number | string[];
 }
 
+/** Where a request came from, as the service (not the producer) knows it; sealed into each event. */
+export interface IngestOrigin {
+  /** The id of the API key that sent the events (their `submitted_by`). */
+  submittedBy?: string;
+}
+
 /** The queued ingest path (NATS JetStream), present when the service was started with NATS_URL. */
 export interface IngestQueue {
   /** Resolves once the request is durably queued; ids are assigned before queuing. */
-  enqueue(tenant: string, events: readonly EventInput[]): Promise<Array<{ id: string; status: 'queued' }>>;
+  enqueue(tenant: string, events: readonly EventInput[], origin?: IngestOrigin): Promise<Array<{ id: string; status: 'queued' }>>;
   /** Queues, then waits until the events are sequenced. */
-  enqueueAndWait(tenant: string, events: readonly EventInput[]): Promise<IngestAck[]>;
+  enqueueAndWait(tenant: string, events: readonly EventInput[], origin?: IngestOrigin): Promise<IngestAck[]>;
 }
 
 /** Everything the HTTP layer and the CLI need, wired once at start-up (see app.ts). */
@@ -58,7 +64,7 @@ export interface AppContext {
    * Sequences events into the tenant's log; resolves once every event is durable. All-or-nothing per call.
    * Rejects with LedgerError CONFLICT when an id was already used with different content.
    */
-  ingest(tenant: string, events: readonly EventInput[]): Promise<IngestAck[]>;
+  ingest(tenant: string, events: readonly EventInput[], origin?: IngestOrigin): Promise<IngestAck[]>;
   /** null unless NATS_URL selected queued ingest. */
   queue: IngestQueue | null;
   /** Encryption of personal data, reads that decrypt or mask it, erasure, legal holds, personal-data paths. */

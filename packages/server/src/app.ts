@@ -1,5 +1,5 @@
 import { formatVerifierKey, type EventInput, type VerifierKey } from '@audit-ledger/core';
-import type { AppContext, ServiceConfig } from './app-context.js';
+import type { AppContext, IngestOrigin, ServiceConfig } from './app-context.js';
 import { DEFAULT_CONFIG } from './config.js';
 import { createCheckpointer } from './log/checkpointer.js';
 import { buildConsistencyProof, buildInclusionProof } from './log/proofs.js';
@@ -102,8 +102,8 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
     return sequencer.submit(tenant, events, sealing);
   }
   // Personal data is encrypted before anything is persisted or queued.
-  async function ingestDirect(tenant: string, events: readonly EventInput[]) {
-    const request = await privacy.protect(tenant, events);
+  async function ingestDirect(tenant: string, events: readonly EventInput[], origin?: IngestOrigin) {
+    const request = await privacy.protect(tenant, events, origin);
     return sequence(tenant, request.events, request.sealing);
   }
   const queue: QueuedIngest | null =

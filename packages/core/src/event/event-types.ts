@@ -114,6 +114,12 @@ export interface SealedEvent {
   compliance_tags?: string[];
   retention_category?: string;
   subject_id?: string;
+  /**
+   * The id of the API key that submitted the event, stamped by the service (a producer cannot set it): who wrote an
+   * entry is then part of what the log proves, whatever actor the event names. Absent on entries the service recorded
+   * itself and on entries written before it was stamped.
+   */
+  submitted_by?: string;
   /** Present when the event holds encrypted personal data. */
   personal_data?: SealedPersonalData;
 }

@@ -295,6 +295,43 @@ describe('sealingTemplate fingerprint', () => {
     expect(fingerprint(base, 'other')).not.toBe(fingerprint(base));
   });
 
+  // Stored request hashes are compared with the fingerprints of retries, so the definition must never drift: these
+  // were computed when fingerprints were first stored.
+  it('stays what it has always been for the same event', () => {
+    const event: EventInput = {
+      id: ID,
+      action: 'invoice.update',
+      actor: { id: 'u1', name: null as unknown as string, type: 'user' },
+      resource: { type: 'invoice', id: 'inv-1', name: 'Ünïcode ☃' },
+      context: { ip: '10.0.0.1', request_id: 'r1' },
+      changes: { before: { status: 'draft' }, after: { status: 'sent' } },
+      metadata: { z: [1, 2.5, 'x'], a: { é: true, '"q': null } },
+      compliance_tags: ['sox'],
+      subject_id: 's-9',
+    };
+    const sealing = { personalData: { key: 'k1', paths: ['/actor/name'], sealed: 'AAAA' }, changedFields: ['status'] };
+    for (const submittedBy of [undefined, 'key-1']) {
+      const options = submittedBy === undefined ? sealing : { ...sealing, submittedBy };
+      expect(toHex(sealingTemplate(event, { tenant: 'acme', id: ID }, options).fingerprint)).toBe(
+        'fe84de08465241870e3a79b2532da74b0a7bde904972a8adc643092c1010e463',
+      );
+    }
+    const occurred = { ...event, occurred_at: '2024-06-01T11:00:00+01:00' };
+    expect(toHex(sealingTemplate(occurred, { tenant: 'acme', id: ID }).fingerprint)).toBe(
+      '4d1ae2627348666db03b1ac47fe005927bef1739ebc71d686c817fc6e6fa882a',
+    );
+  });
+
+  it('ignores which key submitted the event, which the leaf seals all the same', () => {
+    const stamped = sealingTemplate(base, { tenant: 'acme', id: ID }, { submittedBy: 'key-1' });
+    expect(toHex(stamped.fingerprint)).toBe(fingerprint(base));
+    expect(toHex(sealingTemplate(base, { tenant: 'acme', id: ID }, { submittedBy: 'key-2' }).fingerprint)).toBe(fingerprint(base));
+    const leaf = stamped.leaf(3, NOW);
+    expect(leaf).toBe(leafOf(sealEvent(base, { tenant: 'acme', seq: 3, receivedAt: NOW, id: ID }, { submittedBy: 'key-1' })));
+    expect(JSON.parse(leaf)).toMatchObject({ submitted_by: 'key-1' });
+    expect(leaf).toContain(',"submitted_by":"key-1","tenant":"acme"}');
+  });
+
   it('counts a personal_data member by its paths only, since its ciphertext differs on every attempt', () => {
     const nulled: EventInput = { ...base, actor: { id: 'u1', name: null as unknown as string } };
     const sealed = (paths: string[], ciphertext: string) =>

@@ -33,6 +33,8 @@ export interface SealOptions {
    * `personal_data` member. Never taken from the input: a producer cannot submit one.
    */
   personalData?: Readonly<SealedPersonalData>;
+  /** The id of the API key that submitted the event, sealed as `submitted_by`. Never taken from the input. */
+  submittedBy?: string;
 }
 
 /**
@@ -90,5 +92,6 @@ export function sealEvent(input: EventInput, at: SealContext, options: SealOptio
   if (personal !== undefined) {
     sealed.personal_data = { key: personal.key, paths: [...personal.paths], sealed: personal.sealed };
   }
+  if (options.submittedBy !== undefined) sealed.submitted_by = options.submittedBy;
   return sealed;
 }

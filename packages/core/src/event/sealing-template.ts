@@ -61,8 +61,14 @@ export function sealingTemplate(
     if (value === undefined) continue;
     const name = `${first ? '' : ','}${canonicalJson(key)}:`;
     run += name;
-    fingerprintText += name;
     first = false;
+    // Which key submitted the event is no part of what it says: a retry sent with another (say, rotated) key is
+    // still the same event, and the fingerprint stays what it was before keys were stamped.
+    if (key === 'submitted_by') {
+      run += canonicalJson(value);
+      continue;
+    }
+    fingerprintText += name;
     if (slots.has(key as Slot)) {
       pieces.push(run);
       gaps.push(key as Slot);

@@ -42,6 +42,12 @@ export const STORED_EVENT_SCHEMA = {
     context: { ...object, description: 'ip and user_agent read "[masked]" without events:read:pii.' },
     changes: { ...object, description: 'Values read "[masked]" without events:read:pii; keys stay visible.' },
     subject_id: { type: 'string', description: 'The data subject the producer named (absent: the actor is the subject).' },
+    submitted_by: {
+      type: 'string',
+      description:
+        'Id of the API key that submitted the event, stamped by the service and sealed in the leaf (a producer cannot ' +
+        'set it). Absent on entries the service recorded itself.',
+    },
     personal_data: {
       type: 'object',
       additionalProperties: false,

@@ -6,6 +6,7 @@ import {
   type EventInput,
 } from '@audit-ledger/core';
 import { mapInSlices } from '../scheduling/slices.js';
+import type { IngestOrigin } from '../app-context.js';
 import type { DataKeyService } from './data-key-service.js';
 import { personalDataSealer } from './personal-data-cipher.js';
 import type { PersonalPathsCache } from './personal-paths-cache.js';
@@ -21,7 +22,11 @@ export interface ProtectedRequest {
   sealing: SealingHint[];
 }
 
-export type ProtectEvents = (tenant: string, events: readonly EventInput[]) => Promise<ProtectedRequest>;
+export type ProtectEvents = (
+  tenant: string,
+  events: readonly EventInput[],
+  origin?: IngestOrigin,
+) => Promise<ProtectedRequest>;
 
 /** The data subject whose key encrypts an event's personal data: the one it names, else its actor. */
 export function subjectOf(event: EventInput): string {
@@ -40,13 +45,17 @@ export function createEventProtector(options: {
   paths: PersonalPathsCache;
 }): ProtectEvents {
   const { dataKeys } = options;
-  return async (tenant, events) => {
+  return async (tenant, events, origin = {}) => {
     const paths = await options.paths.pathsFor(tenant);
     const withIds = events.map((event) => (event.id === undefined ? { ...event, id: newEventId() } : { ...event, id: event.id }));
     const generated = events.map((event) => event.id === undefined);
     const personalDataPaths = paths.length > 0 ? { personalDataPaths: paths } : {};
+    const submittedBy = origin.submittedBy !== undefined ? { submittedBy: origin.submittedBy } : {};
     if (!options.encryption) {
-      return { events: withIds, sealing: withIds.map((_, i) => ({ ...personalDataPaths, idGenerated: generated[i] === true })) };
+      return {
+        events: withIds,
+        sealing: withIds.map((_, i) => ({ ...personalDataPaths, ...submittedBy, idGenerated: generated[i] === true })),
+      };
     }
 
     const personal = withIds.map((event) => hasPersonalValues(event, paths));
@@ -54,7 +63,7 @@ export function createEventProtector(options: {
     const keys = subjects.length > 0 ? await dataKeys.activeKeys(tenant, subjects) : new Map();
 
     const protectedEvents = await mapInSlices(withIds, (event, i) => {
-      const hint: SealingHint = { ...personalDataPaths, idGenerated: generated[i] === true };
+      const hint: SealingHint = { ...personalDataPaths, ...submittedBy, idGenerated: generated[i] === true };
       // Nothing encrypted: the sequencer derives changed_fields and the fingerprint as for any event.
       if (!personal[i]) return { event, hint };
       hint.changedFields = changedFields(event.changes?.before, event.changes?.after);

@@ -19,6 +19,8 @@ export interface SealingHint {
   idGenerated?: boolean;
   /** The event's encrypted personal values, sealed as its `personal_data` member. */
   personalData?: SealedPersonalData;
+  /** The API key that sent the event, sealed as its `submitted_by` member. */
+  submittedBy?: string;
 }
 
 /** A hint as it travels in a queued message (JSON). */
@@ -29,6 +31,7 @@ export interface WireSealingHint {
   personal_digest?: string;
   id_generated?: boolean;
   personal_data?: SealedPersonalData;
+  submitted_by?: string;
 }
 
 export function hintToWire(hint: SealingHint): WireSealingHint {
@@ -38,6 +41,7 @@ export function hintToWire(hint: SealingHint): WireSealingHint {
   if (hint.personalDigest !== undefined) wire.personal_digest = toHex(hint.personalDigest);
   if (hint.idGenerated !== undefined) wire.id_generated = hint.idGenerated;
   if (hint.personalData !== undefined) wire.personal_data = hint.personalData;
+  if (hint.submittedBy !== undefined) wire.submitted_by = hint.submittedBy;
   return wire;
 }
 
@@ -65,6 +69,10 @@ export function hintFromWire(value: unknown): SealingHint {
     if (!isSealedPersonalData(wire.personal_data)) throw new Error('sealing hint personal_data is malformed');
     const { key, paths, sealed } = wire.personal_data;
     hint.personalData = { key, paths, sealed };
+  }
+  if (wire.submitted_by !== undefined) {
+    if (typeof wire.submitted_by !== 'string') throw new Error('sealing hint submitted_by is not a string');
+    hint.submittedBy = wire.submitted_by;
   }
   return hint;
 }

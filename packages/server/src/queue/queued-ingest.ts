@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { newEventId, TENANT_PATTERN, type EventInput } from '@audit-ledger/core';
-import type { IngestAck } from '../app-context.js';
+import type { IngestAck, IngestOrigin } from '../app-context.js';
 import { LedgerError } from '../errors.js';
 import type { ProtectEvents } from '../privacy/event-protector.js';
 import { hintFromWire, hintToWire } from '../privacy/sealing-hint.js';
@@ -25,13 +25,18 @@ export interface QueuedIngest {
    * an id get one here, so every redelivery and every retry of the message carries the same ids. A request too
    * large for one message even compressed is sequenced directly instead, before this resolves.
    */
-  enqueue(tenant: string, events: readonly EventInput[]): Promise<QueuedEvent[]>;
+  enqueue(tenant: string, events: readonly EventInput[], origin?: IngestOrigin): Promise<QueuedEvent[]>;
   /**
    * Queues like enqueue, then waits until the request is sequenced. Rejects with the sequencer's LedgerError
    * (CONFLICT for an id reused with different content) or UNAVAILABLE when no answer comes within timeoutMs; the
    * request stays queued in that case and is sequenced later.
    */
-  enqueueAndWait(tenant: string, events: readonly EventInput[], timeoutMs?: number): Promise<IngestAck[]>;
+  enqueueAndWait(
+    tenant: string,
+    events: readonly EventInput[],
+    origin?: IngestOrigin,
+    timeoutMs?: number,
+  ): Promise<IngestAck[]>;
   /** Stops pulling, finishes the requests in hand, and closes the connection. */
   close(): Promise<void>;
 }
@@ -136,13 +141,13 @@ function publisherSide(deps: PublisherDeps): QueuedIngest {
   const { nc, js, subjectPrefix, submit, onError } = deps;
   let closing: Promise<void> | null = null;
 
-  async function prepare(tenant: string, events: readonly EventInput[]): Promise<QueuedRequest> {
+  async function prepare(tenant: string, events: readonly EventInput[], origin?: IngestOrigin): Promise<QueuedRequest> {
     if (closing !== null) throw new LedgerError('UNAVAILABLE', 'the ingest queue is shutting down');
     // The tenant is a subject token: a dot or a wildcard in it would route the request elsewhere.
     if (!TENANT.test(tenant)) throw new LedgerError('BAD_REQUEST', `invalid tenant id "${tenant}"`);
     const withIds = events.map((event) => ({ ...event, id: event.id ?? newEventId() }));
     if (deps.protect === null) return { tenant, events: withIds };
-    const protectedRequest = await deps.protect(tenant, withIds);
+    const protectedRequest = await deps.protect(tenant, withIds, origin);
     return { tenant, events: protectedRequest.events, sealing: protectedRequest.sealing.map(hintToWire) };
   }
 
@@ -169,8 +174,8 @@ function publisherSide(deps: PublisherDeps): QueuedIngest {
   }
 
   return {
-    async enqueue(tenant, events) {
-      const request = await prepare(tenant, events);
+    async enqueue(tenant, events, origin) {
+      const request = await prepare(tenant, events, origin);
       if (request.events.length === 0) return [];
       // A request too large for one message is written directly: splitting it would break all-or-nothing, and
       // refusing it would reject in queued mode what the direct path accepts.
@@ -178,8 +183,8 @@ function publisherSide(deps: PublisherDeps): QueuedIngest {
       return idsOf(request).map((id) => ({ id, status: 'queued' }));
     },
 
-    async enqueueAndWait(tenant, events, timeoutMs = deps.waitTimeoutMs) {
-      const request = await prepare(tenant, events);
+    async enqueueAndWait(tenant, events, origin, timeoutMs = deps.waitTimeoutMs) {
+      const request = await prepare(tenant, events, origin);
       if (request.events.length === 0) return [];
       const waiter = openReplyWaiter(nc, `${subjectPrefix}-acks.${randomUUID()}`, timeoutMs);
       let outcome: PublishOutcome;

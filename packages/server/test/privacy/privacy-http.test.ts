@@ -192,7 +192,7 @@ describe.each<StoreName>(['PGlite', 'PostgreSQL'])('personal data over HTTP on %
     expect(rows.map((row) => Number(row.seq))).toEqual([hostile!.seq]);
     expect(ndjsonView.map((line) => line.seq)).toEqual([hostile!.seq]);
     const row = rows[0]!;
-    const view = ndjsonView[0]!;
+    const view = ndjsonView[0] as View;
     expect(row).toMatchObject({
       id: hostile!.id,
       tenant,

@@ -13,6 +13,7 @@ describe('POST /v1/events with queued ingest (NATS_URL)', () => {
   let ctx: AppContext;
   let app: FastifyInstance;
   let key: string;
+  let keyId: string;
 
   beforeAll(async () => {
     stream = createTestStream('http');
@@ -30,7 +31,7 @@ describe('POST /v1/events with queued ingest (NATS_URL)', () => {
       headers: auth,
       payload: { name: 'writer', scopes: ['events:write', 'events:read'] },
     });
-    key = minted.json<{ key: string }>().key;
+    ({ key, id: keyId } = minted.json<{ key: string; id: string }>());
   });
 
   afterAll(async () => {
@@ -49,11 +50,13 @@ describe('POST /v1/events with queued ingest (NATS_URL)', () => {
     const ids = queued.json<{ events: { id: string; status: string }[] }>().events;
     expect(ids.map((e) => e.status)).toEqual(['queued', 'queued']);
     for (const { id } of ids) {
-      let found = 0;
-      while (found !== 200) {
-        found = (await app.inject({ method: 'GET', url: `/v1/events/${id}`, headers: { authorization: `Bearer ${key}` } })).statusCode;
-        if (found !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+      let found = await app.inject({ method: 'GET', url: `/v1/events/${id}`, headers: { authorization: `Bearer ${key}` } });
+      while (found.statusCode !== 200) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        found = await app.inject({ method: 'GET', url: `/v1/events/${id}`, headers: { authorization: `Bearer ${key}` } });
       }
+      // The key that sent it travels with the queued request and is sealed when it is sequenced.
+      expect(found.json<{ submitted_by?: string }>().submitted_by).toBe(keyId);
     }
   });
 

@@ -146,7 +146,7 @@ describe('queued ingest redelivery', () => {
     const events = withProducerIds(sampleEvents(2));
     let caught: unknown;
     try {
-      await queue.enqueueAndWait('slow-tenant', events, 200);
+      await queue.enqueueAndWait('slow-tenant', events, {}, 200);
     } catch (error) {
       caught = error;
     }

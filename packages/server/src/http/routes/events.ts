@@ -168,13 +168,14 @@ export function eventRoutes(app: FastifyInstance, { ctx, guard, validator, now }
         throw new LedgerError('VALIDATION_FAILED', 'the events are invalid; nothing was written', result.errors);
       }
       const tenant = resolveWriteTenant(key, result.events, result.batch);
+      const origin = { submittedBy: key.keyId };
       if (ctx.queue !== null && request.query.wait !== true) {
-        return reply.code(202).send({ events: await ctx.queue.enqueue(tenant, result.events) });
+        return reply.code(202).send({ events: await ctx.queue.enqueue(tenant, result.events, origin) });
       }
       const acks =
         ctx.queue !== null
-          ? await ctx.queue.enqueueAndWait(tenant, result.events)
-          : await ctx.ingest(tenant, result.events);
+          ? await ctx.queue.enqueueAndWait(tenant, result.events, origin)
+          : await ctx.ingest(tenant, result.events, origin);
       const events = acks.map((ack) => ({ id: ack.id, seq: ack.seq, leaf_hash: ack.leafHash }));
       return reply.code(201).send({ events });
     },

@@ -129,10 +129,11 @@ export function retracedRoutes(app: FastifyInstance, { ctx, guard, now }: RouteD
       throw new LedgerError('VALIDATION_FAILED', 'the events are invalid; nothing was written', errors);
     }
     // The client needs the id and hash in the answer, so with queued ingest the answer waits for the sequencing.
+    const origin = { submittedBy: key.keyId };
     const acks =
       ctx.queue !== null
-        ? await ctx.queue.enqueueAndWait(tenant, result.events)
-        : await ctx.ingest(tenant, result.events);
+        ? await ctx.queue.enqueueAndWait(tenant, result.events, origin)
+        : await ctx.ingest(tenant, result.events, origin);
     return receipts(events, acks);
   }
 
