@@ -1,6 +1,7 @@
 import { formatVerifierKey, type EventInput, type VerifierKey } from '@audit-ledger/core';
 import type { AppContext, IngestOrigin, ServiceConfig } from './app-context.js';
 import { DEFAULT_CONFIG } from './config.js';
+import { createCheckpointDirectory } from './log/checkpoint-directory.js';
 import { createCheckpointer } from './log/checkpointer.js';
 import { buildConsistencyProof, buildInclusionProof } from './log/proofs.js';
 import { verifyStoredLog } from './log/verify-stored-log.js';
@@ -11,7 +12,7 @@ import { createSearchIndexCleaner } from './sequencer/search-index-cleaner.js';
 import { createSequencer } from './sequencer/sequencer.js';
 import { loadOperatorToken } from './setup/operator-token.js';
 import { createNamedKeyCache, loadSigningKeyRing } from './setup/signing-key.js';
-import type { LedgerStore } from './store/ledger-store.js';
+import type { CheckpointRecord, LedgerStore } from './store/ledger-store.js';
 
 export interface AppOptions {
   /** The context owns the store from here on and closes it in close(). */
@@ -26,6 +27,8 @@ export interface AppOptions {
   checkpointSweepMs?: number;
   /** NATS_URL and stream settings: POST /v1/events then queues durably in JetStream and answers 202. */
   queue?: Omit<QueuedIngestOptions, 'submit' | 'onError' | 'protect'>;
+  /** A directory outside the database that receives a copy of every checkpoint signed (see CheckpointDirectory). */
+  checkpointDirectory?: string;
   /** Encryption of personal data (on by default) and the master keys; see PrivacyOptions. */
   privacy?: PrivacyOptions;
   /** Told the operator token when this start generated it, so it can be shown exactly once. */
@@ -57,6 +60,7 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
   if (operatorToken.generated !== null) options.onGeneratedOperatorToken?.(operatorToken.generated);
 
   const named = createNamedKeyCache();
+  const checkpointCopies = options.checkpointDirectory !== undefined ? createCheckpointDirectory(options.checkpointDirectory) : null;
   const checkpointer = createCheckpointer({
     store,
     signersFor: (origin) => signingKeys.signers().map((key) => named(key, origin)),
@@ -65,6 +69,7 @@ export async function createAppContext(options: AppOptions): Promise<AppContext>
     ...(options.checkpointIntervalMs !== undefined ? { intervalMs: options.checkpointIntervalMs } : {}),
     ...(options.checkpointSweepMs !== undefined ? { sweepMs: options.checkpointSweepMs } : {}),
     onError: (tenant, error) => reportError(`checkpoint of ${tenant} failed`, error),
+    ...(checkpointCopies !== null ? { onSigned: (record: CheckpointRecord) => checkpointCopies.publish(record) } : {}),
   });
   // On the embedded store the one connection would merge in the same place as the insert would; nothing to gain.
   const searchIndex =

@@ -18,6 +18,8 @@ export interface EnvironmentSettings {
   adminToken: string | undefined;
   signingKey: string | undefined;
   natsUrl: string | undefined;
+  /** AUDIT_LEDGER_CHECKPOINT_DIR: where a copy of every signed checkpoint is written (see CheckpointDirectory). */
+  checkpointDir: string | undefined;
 }
 
 function parsePort(text: string | undefined, fallback: number): number {
@@ -75,5 +77,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv): EnvironmentSettings {
     adminToken: env.AUDIT_LEDGER_ADMIN_TOKEN === '' ? undefined : env.AUDIT_LEDGER_ADMIN_TOKEN,
     signingKey: env.AUDIT_LEDGER_SIGNING_KEY === '' ? undefined : env.AUDIT_LEDGER_SIGNING_KEY,
     natsUrl: env.NATS_URL === '' ? undefined : env.NATS_URL,
+    checkpointDir: env.AUDIT_LEDGER_CHECKPOINT_DIR === '' ? undefined : env.AUDIT_LEDGER_CHECKPOINT_DIR,
   };
 }

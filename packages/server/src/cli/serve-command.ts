@@ -106,6 +106,7 @@ export function serveCommand(): Command {
         ...(settings.adminToken !== undefined ? { adminToken: settings.adminToken } : {}),
         ...(settings.signingKey !== undefined ? { signingKey: settings.signingKey } : {}),
         ...(settings.natsUrl !== undefined ? { queue: { natsUrl: settings.natsUrl } } : {}),
+        ...(settings.checkpointDir !== undefined ? { checkpointDirectory: settings.checkpointDir } : {}),
         onGeneratedOperatorToken(token) {
           process.stdout.write(
             `\nOperator token (shown once; set AUDIT_LEDGER_ADMIN_TOKEN to choose your own):\n  ${token}\n\n`,

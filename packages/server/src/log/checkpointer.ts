@@ -25,6 +25,11 @@ export interface CheckpointerOptions {
   /** How often the store is asked for logs that grew without this process knowing (other processes, crashes). */
   sweepMs?: number;
   onError?(tenant: string, error: unknown): void;
+  /**
+   * Called with each checkpoint this process signs, once it is stored (e.g. to copy it outside the database). A
+   * failure is reported through onError and does not fail the checkpoint, which is already stored and served.
+   */
+  onSigned?(record: CheckpointRecord): Promise<unknown>;
 }
 
 export interface Checkpointer {
@@ -64,7 +69,10 @@ export function createCheckpointer(options: CheckpointerOptions): Checkpointer {
     await store.insertCheckpoint({ tenant, size: head.size, rootHash, note, createdAt: new Date() });
     // Another process may have stored the same size first; its note is identical (Ed25519 is deterministic), unless a
     // rotation of the signing key reached the two processes at different moments: either note verifies.
-    return (await store.getCheckpoint(tenant, head.size)) ?? { tenant, size: head.size, rootHash, note, createdAt: new Date() };
+    const stored =
+      (await store.getCheckpoint(tenant, head.size)) ?? { tenant, size: head.size, rootHash, note, createdAt: new Date() };
+    await options.onSigned?.(stored).catch((error: unknown) => options.onError?.(tenant, error));
+    return stored;
   }
 
   function checkpointNow(tenant: string): Promise<CheckpointRecord> {
