@@ -139,7 +139,8 @@ export interface LogWriter {
   append(batch: AppendBatch): Promise<void>;
 }
 
-export interface EventFilter {
+/** Conditions on an event's own fields, shared by searches and exports; they combine with AND. */
+export interface EventFields {
   actorId?: string;
   /** Exact action, or a prefix when `actionPrefix` is true (`user.*` → prefix `user.`). */
   action?: string;
@@ -151,6 +152,9 @@ export interface EventFilter {
   from?: Date;
   /** occurred_at < to (exclusive), so consecutive ranges never share an event. */
   to?: Date;
+}
+
+export interface EventFilter extends EventFields {
   /** Full text, websearch syntax ("quoted phrase", -not, or). */
   q?: string;
   /** Only events with seq strictly below this (paging cursor; newest first). */

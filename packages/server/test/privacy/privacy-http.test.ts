@@ -219,6 +219,27 @@ describe.each<StoreName>(['PGlite', 'PostgreSQL'])('personal data over HTTP on %
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
+  it('exports only what its field filters select, and records them', async () => {
+    const [a, b, c] = await h.write(writer, [
+      personalEvent('f1', { action: 'claim.submit', outcome: 'failure' }),
+      personalEvent('f2', { action: 'claim.approve' }),
+      personalEvent('f3', { action: 'claim.submit', actor: { id: 'doctor-other' } }),
+    ]);
+    const exported = async (query: string) =>
+      ndjson((await h.call({ method: 'GET', url: `/v1/export?from_seq=${a!.seq}&to_seq=${c!.seq + 1}&${query}` }, exporter)).body)
+        .map((line) => line.seq);
+    expect(await exported('action=claim.*')).toEqual([a!.seq, b!.seq, c!.seq]);
+    expect(await exported('action=claim.submit')).toEqual([a!.seq, c!.seq]);
+    expect(await exported('action=claim.submit&outcome=failure')).toEqual([a!.seq]);
+    expect(await exported('actor_id=doctor-other')).toEqual([c!.seq]);
+    expect(await exported('resource_id=rec-f2&format=ndjson')).toEqual([b!.seq]);
+    expect((await latest('audit.export')).metadata).toMatchObject({ count: 1, filter: { resource_id: 'rec-f2' } });
+    const csv = await h.call({ method: 'GET', url: `/v1/export?format=csv&action=claim.approve&from_seq=${a!.seq}` }, exporter);
+    expect(parse(csv.body, { columns: true }).map((row: Record<string, string>) => Number(row.seq))).toEqual([b!.seq]);
+    const empty = await h.call({ method: 'GET', url: '/v1/export?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z' }, exporter);
+    expect(empty.statusCode).toBe(400);
+  });
+
   it('refuses erasure under a legal hold (subject or tenant) until it is lifted, keeping the history', async () => {
     const subjectHold = await h.json<View>(
       { method: 'POST', url: '/v1/legal-holds', payload: { subject: 'doctor-e1', reason: 'litigation 42' } },

@@ -1,11 +1,4 @@
-import {
-  EVENT_BODY_SCHEMA,
-  EVENT_LIMITS,
-  OUTCOMES,
-  UUID_PATTERN,
-  validatingEventBody,
-  type Outcome,
-} from '@audit-ledger/core';
+import { EVENT_BODY_SCHEMA, UUID_PATTERN, validatingEventBody } from '@audit-ledger/core';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { keyWithScope } from '../../auth/access-rule.js';
 import { resolveReadTenant, resolveWriteTenant } from '../../auth/tenant-resolution.js';
@@ -16,9 +9,9 @@ import { GUARDED, problemResponses } from '../problem-schema.js';
 import { EVENT_PAGE_SCHEMA } from '../stored-event-view.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
-import { schemaInstant } from '../schema-instant.js';
 import { filterOf, recordRead } from '../../privacy/read-audit.js';
 import { TENANT_ONLY_QUERY, TENANT_QUERY } from '../tenant-query.js';
+import { EVENT_FIELD_QUERY_PROPERTIES, eventFieldsOf, filterText, type EventFieldQuery } from '../event-filter-query.js';
 import { runInSlices } from '../../scheduling/slices.js';
 
 const MAX_PAGE = 1000;
@@ -26,47 +19,20 @@ const MAX_PAGE = 1000;
 const READ_EVENTS = keyWithScope('events:read', 'events:read:pii');
 const uuid = new RegExp(UUID_PATTERN);
 
-// PostgreSQL text cannot hold NUL, so a filter containing one could never match; it is refused as malformed.
-const filterText = (maxLength: number, description?: string) =>
-  ({
-    type: 'string',
-    minLength: 1,
-    maxLength,
-    pattern: '^[^\\u0000]*$',
-    ...(description !== undefined ? { description } : {}),
-  }) as const;
-
-
 const LIST_QUERY = {
   type: 'object',
   additionalProperties: false,
   properties: {
     tenant: TENANT_QUERY,
-    actor_id: filterText(EVENT_LIMITS.maxIdLength),
-    action: filterText(
-      EVENT_LIMITS.maxActionLength + 2,
-      'An exact action, or a prefix ending in ".*": "user.*" matches user.login and user.mfa.enable.',
-    ),
-    resource_type: filterText(EVENT_LIMITS.maxLabelLength),
-    resource_id: filterText(EVENT_LIMITS.maxIdLength),
-    outcome: { type: 'string', enum: OUTCOMES },
-    from: { type: 'string', format: 'date-time', description: 'occurred_at at or after this instant (RFC 3339).' },
-    to: { type: 'string', format: 'date-time', description: 'occurred_at before this instant (RFC 3339).' },
+    ...EVENT_FIELD_QUERY_PROPERTIES,
     q: filterText(200, 'Full-text search (personal data is not searchable).'),
     limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100 },
     cursor: { type: 'string', maxLength: 200, description: 'next_cursor of the previous page.' },
   },
 } as const;
 
-interface ListQuery {
+interface ListQuery extends EventFieldQuery {
   tenant?: string;
-  actor_id?: string;
-  action?: string;
-  resource_type?: string;
-  resource_id?: string;
-  outcome?: Outcome;
-  from?: string;
-  to?: string;
   q?: string;
   limit: number;
   cursor?: string;
@@ -74,24 +40,8 @@ interface ListQuery {
 
 /** The query's filters for the store. */
 function toFilter(query: ListQuery, limit: number): EventFilter {
-  const filter: EventFilter = { limit };
-  if (query.actor_id !== undefined) filter.actorId = query.actor_id;
-  if (query.action !== undefined) {
-    const prefix = query.action.endsWith('.*');
-    filter.action = prefix ? query.action.slice(0, -1) : query.action;
-    filter.actionPrefix = prefix;
-  }
-  if (query.resource_type !== undefined) filter.resourceType = query.resource_type;
-  if (query.resource_id !== undefined) filter.resourceId = query.resource_id;
-  if (query.outcome !== undefined) filter.outcome = query.outcome;
+  const filter: EventFilter = { ...eventFieldsOf(query), limit };
   if (query.q !== undefined) filter.q = query.q;
-  if (query.from !== undefined) filter.from = schemaInstant(query.from);
-  if (query.to !== undefined) filter.to = schemaInstant(query.to);
-  if (filter.from !== undefined && filter.to !== undefined && filter.to < filter.from) {
-    throw new LedgerError('VALIDATION_FAILED', 'the time range is empty', [
-      { path: '/query/to', message: 'must not be before from' },
-    ]);
-  }
   return filter;
 }
 

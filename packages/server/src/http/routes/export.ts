@@ -10,7 +10,7 @@ import { csvRecord, csvStream } from '../events-csv.js';
 import { GUARDED, problemResponses } from '../problem-schema.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
-import { schemaInstant } from '../schema-instant.js';
+import { EVENT_FIELD_QUERY_PROPERTIES, eventFieldsOf, type EventFieldQuery } from '../event-filter-query.js';
 import { TENANT_QUERY } from '../tenant-query.js';
 
 /** Rows read (and decrypted) per store query while streaming. */
@@ -18,11 +18,9 @@ const EXPORT_PAGE = 500;
 
 type ExportFormat = 'ndjson' | 'csv';
 
-interface ExportQuery {
+interface ExportQuery extends EventFieldQuery {
   tenant?: string;
   format: ExportFormat;
-  from?: string;
-  to?: string;
   from_seq?: number;
   to_seq?: number;
 }
@@ -41,21 +39,15 @@ const EXPORT_QUERY = {
         'context, changes, metadata, personal_data and the lists as JSON text; cells a spreadsheet would run as a ' +
         "formula start with '.",
     },
-    from: { type: 'string', format: 'date-time', description: 'occurred_at at or after this instant.' },
-    to: { type: 'string', format: 'date-time', description: 'occurred_at before this instant.' },
+    ...EVENT_FIELD_QUERY_PROPERTIES,
     from_seq: { type: 'integer', minimum: 0, description: 'First seq (inclusive).' },
     to_seq: { type: 'integer', minimum: 0, description: 'Last seq (exclusive).' },
   },
 } as const;
 
 function rangeOf(query: ExportQuery, size: number): ExportRange {
-  const range: ExportRange = { toSeq: Math.min(query.to_seq ?? size, size) };
+  const range: ExportRange = { ...eventFieldsOf(query), toSeq: Math.min(query.to_seq ?? size, size) };
   if (query.from_seq !== undefined) range.fromSeq = query.from_seq;
-  if (query.from !== undefined) range.from = schemaInstant(query.from);
-  if (query.to !== undefined) range.to = schemaInstant(query.to);
-  if (range.from !== undefined && range.to !== undefined && range.to < range.from) {
-    throw new LedgerError('VALIDATION_FAILED', 'the time range is empty', [{ path: '/query/to', message: 'must not be before from' }]);
-  }
   if (query.from_seq !== undefined && query.to_seq !== undefined && query.to_seq < query.from_seq) {
     throw new LedgerError('VALIDATION_FAILED', 'the seq range is empty', [
       { path: '/query/to_seq', message: 'must not be below from_seq' },
@@ -74,7 +66,9 @@ export function exportRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): v
         tags: ['privacy'],
         summary: "Export the tenant's events as NDJSON or CSV, oldest first",
         description:
-          'One stored event per line, as GET /v1/events shows it (with leaf_hash and chain_hash of the stored form). ' +
+          'One stored event per line, as GET /v1/events shows it (with leaf_hash and chain_hash of the stored form), ' +
+          'narrowed by the same field filters as the search (actor_id, action or "prefix.*", resource_type, ' +
+          'resource_id, outcome, from, to) and by seq. ' +
           'Personal data is decrypted when the key also has events:read:pii and masked otherwise; erased values read ' +
           '"[erased]". The export covers the log as it was when the request arrived, and is recorded in the ' +
           "tenant's log (audit.export, with the filter and the count) before the first line is sent.",

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../ledger-store.js';
+import type { EventFields, StoredEvent } from '../ledger-store.js';
 
 // Domain records of the privacy tables (migration 003). These tables are mutable and outside every log.
 
@@ -44,15 +44,12 @@ export interface PrivacySettingsRecord {
 /** Either the subject's keys were destroyed (ids, possibly none), or an active hold stopped the erasure. */
 export type ErasureOutcome = { ok: true; destroyedKeyIds: string[] } | { ok: false; hold: LegalHoldRecord };
 
-export interface ExportRange {
+/** What an export holds: a seq range, narrowed by the event's fields (occurred_at, action, actor, ...). */
+export interface ExportRange extends EventFields {
   /** First seq (inclusive). */
   fromSeq?: number;
   /** Last seq (exclusive). */
   toSeq?: number;
-  /** occurred_at ≥ from. */
-  from?: Date;
-  /** occurred_at < to. */
-  to?: Date;
 }
 
 /** The privacy part of the store port (LedgerStore.privacy). */

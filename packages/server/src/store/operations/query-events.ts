@@ -1,4 +1,4 @@
-import type { EventFilter, StoredEvent } from '../ledger-store.js';
+import type { EventFields, EventFilter, StoredEvent } from '../ledger-store.js';
 import type { SqlDriver, SqlExecutor } from '../sql-driver.js';
 import type { TenantScope } from '../tenant-scope.js';
 import { STORED_EVENT_COLUMNS, toStoredEvent, type StoredEventRow } from './rows.js';
@@ -24,7 +24,7 @@ export function prefixUpperBound(prefix: string): string | null {
 /**
  * Builds the WHERE clause from constant fragments only; every value, including the tenant, is a numbered parameter.
  */
-class Conditions {
+export class Conditions {
   readonly clauses: string[] = [];
   readonly params: unknown[] = [];
 
@@ -34,10 +34,8 @@ class Conditions {
   }
 }
 
-/** The WHERE clause of a filter, tenant first; the limit is the last parameter. */
-function conditionsOf(tenant: string, filter: EventFilter): Conditions {
-  const where = new Conditions();
-  where.add((p) => `tenant_id = ${p}`, tenant);
+/** Adds the conditions on an event's fields (every one optional). */
+export function addFieldConditions(where: Conditions, filter: EventFields): void {
   if (filter.actorId !== undefined) where.add((p) => `actor_id = ${p}`, filter.actorId);
   if (filter.action !== undefined) {
     if (filter.actionPrefix === true) {
@@ -55,6 +53,13 @@ function conditionsOf(tenant: string, filter: EventFilter): Conditions {
   if (filter.outcome !== undefined) where.add((p) => `outcome = ${p}`, filter.outcome);
   if (filter.from !== undefined) where.add((p) => `occurred_at >= ${p}`, filter.from);
   if (filter.to !== undefined) where.add((p) => `occurred_at < ${p}`, filter.to);
+}
+
+/** The WHERE clause of a filter, tenant first; the limit is the last parameter. */
+function conditionsOf(tenant: string, filter: EventFilter): Conditions {
+  const where = new Conditions();
+  where.add((p) => `tenant_id = ${p}`, tenant);
+  addFieldConditions(where, filter);
   if (filter.q !== undefined) where.add((p) => `search @@ websearch_to_tsquery('simple', ${p})`, filter.q);
   if (filter.beforeSeq !== undefined) where.add((p) => `seq < ${p}`, filter.beforeSeq);
   where.params.push(filter.limit);

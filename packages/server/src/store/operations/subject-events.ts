@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../ledger-store.js';
 import type { SqlExecutor } from '../sql-driver.js';
 import type { ExportRange } from './privacy-records.js';
+import { addFieldConditions, Conditions } from './query-events.js';
 import { STORED_EVENT_COLUMNS, toStoredEvent, type StoredEventRow } from './rows.js';
 
 /**
@@ -29,21 +30,17 @@ export async function subjectEvents(
   return rows.map(toStoredEvent);
 }
 
-/** WHERE conditions of an export range after the tenant ($1), seq start ($2) and seq end ($3). */
-function timeConditions(range: ExportRange, params: unknown[]): string {
-  let time = '';
-  if (range.from !== undefined) {
-    params.push(range.from);
-    time += ` AND occurred_at >= $${params.length}`;
-  }
-  if (range.to !== undefined) {
-    params.push(range.to);
-    time += ` AND occurred_at < $${params.length}`;
-  }
-  return time;
+/** The conditions of an export range: the tenant, the seqs from `start` below the range's end, and the fields. */
+function rangeConditions(tenant: string, range: ExportRange, start: number): Conditions {
+  const where = new Conditions();
+  where.add((p) => `tenant_id = ${p}`, tenant);
+  where.add((p) => `seq >= ${p}`, start);
+  where.add((p) => `seq < ${p}`, range.toSeq ?? Number.MAX_SAFE_INTEGER);
+  addFieldConditions(where, range);
+  return where;
 }
 
-/** One page of an export: oldest first, after `afterSeq`, within the seq and occurred_at range. */
+/** One page of an export: oldest first, after `afterSeq`, within the range. */
 export async function exportEvents(
   db: SqlExecutor,
   tenant: string,
@@ -51,26 +48,21 @@ export async function exportEvents(
   afterSeq: number | undefined,
   limit: number,
 ): Promise<StoredEvent[]> {
-  const start = Math.max(range.fromSeq ?? 0, afterSeq === undefined ? 0 : afterSeq + 1);
-  const params: unknown[] = [tenant, start, range.toSeq ?? Number.MAX_SAFE_INTEGER];
-  const time = timeConditions(range, params);
-  params.push(limit);
+  const where = rangeConditions(tenant, range, Math.max(range.fromSeq ?? 0, afterSeq === undefined ? 0 : afterSeq + 1));
+  where.params.push(limit);
   const { rows } = await db.query<StoredEventRow>(
-    `SELECT ${STORED_EVENT_COLUMNS} FROM events
-      WHERE tenant_id = $1 AND seq >= $2 AND seq < $3${time}
-      ORDER BY seq LIMIT $${params.length}`,
-    params,
+    `SELECT ${STORED_EVENT_COLUMNS} FROM events WHERE ${where.clauses.join(' AND ')} ORDER BY seq LIMIT $${where.params.length}`,
+    where.params,
   );
   return rows.map(toStoredEvent);
 }
 
 /** How many events an export of the range holds. */
 export async function countExportEvents(db: SqlExecutor, tenant: string, range: ExportRange): Promise<number> {
-  const params: unknown[] = [tenant, range.fromSeq ?? 0, range.toSeq ?? Number.MAX_SAFE_INTEGER];
-  const time = timeConditions(range, params);
+  const where = rangeConditions(tenant, range, range.fromSeq ?? 0);
   const { rows } = await db.query<{ count: number | string }>(
-    `SELECT count(*) AS count FROM events WHERE tenant_id = $1 AND seq >= $2 AND seq < $3${time}`,
-    params,
+    `SELECT count(*) AS count FROM events WHERE ${where.clauses.join(' AND ')}`,
+    where.params,
   );
   return Number(rows[0]?.count ?? 0);
 }
