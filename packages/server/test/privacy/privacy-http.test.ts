@@ -235,7 +235,7 @@ describe.each<StoreName>(['PGlite', 'PostgreSQL'])('personal data over HTTP on %
     expect(await exported('resource_id=rec-f2&format=ndjson')).toEqual([b!.seq]);
     expect((await latest('audit.export')).metadata).toMatchObject({ count: 1, filter: { resource_id: 'rec-f2' } });
     const csv = await h.call({ method: 'GET', url: `/v1/export?format=csv&action=claim.approve&from_seq=${a!.seq}` }, exporter);
-    expect(parse(csv.body, { columns: true }).map((row: Record<string, string>) => Number(row.seq))).toEqual([b!.seq]);
+    expect((parse(csv.body, { columns: true }) as Record<string, string>[]).map((row) => Number(row.seq))).toEqual([b!.seq]);
     const empty = await h.call({ method: 'GET', url: '/v1/export?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z' }, exporter);
     expect(empty.statusCode).toBe(400);
   });
