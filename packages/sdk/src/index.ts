@@ -28,7 +28,7 @@ export {
 } from './client/errors.js';
 export type { FetchLike } from './client/http-transport.js';
 export type { SpoolOptions } from './spool/spool.js';
-export type { EventFilter, EventPage, EventsApi } from './query/events-api.js';
+export type { EventFilter, EventPage, EventsApi, ResourceStateView } from './query/events-api.js';
 export {
   verifyCheckpointNote,
   type CheckpointOptions,

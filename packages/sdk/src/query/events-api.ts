@@ -1,4 +1,4 @@
-import type { Outcome, StoredEventView } from '@audit-ledger/core';
+import type { Outcome, ResourceState, StoredEventView } from '@audit-ledger/core';
 import { AuditProtocolError } from '../client/errors.js';
 import type { HttpTransport } from '../client/http-transport.js';
 
@@ -40,6 +40,19 @@ export interface EventsApi {
   iterate(filter?: EventFilter): AsyncIterableIterator<StoredEventView>;
   /** The event with this id; throws AuditServiceError with status 404 when there is none. */
   get(id: string, options?: { tenant?: string }): Promise<StoredEventView>;
+  /**
+   * A resource's state replayed from the changes its events recorded, now or as of `at`; throws AuditServiceError
+   * with status 404 when no event names the resource.
+   */
+  state(resource: { type: string; id: string }, options?: { at?: string | Date; tenant?: string }): Promise<ResourceStateView>;
+}
+
+/** GET /v1/resources/{type}/{id}/state: the replayed state, and which resource, tenant and instant it is for. */
+export interface ResourceStateView extends ResourceState {
+  tenant: string;
+  resource: { type: string; id: string };
+  /** The instant asked for, or null: now. */
+  at: string | null;
 }
 
 function instant(value: string | Date | undefined): string | undefined {
@@ -95,6 +108,17 @@ export function createEventsApi(http: HttpTransport, defaultTenant: string | und
         path: `/v1/events/${encodeURIComponent(id)}`,
         query: { tenant: options.tenant ?? defaultTenant },
       });
+    },
+    async state(resource, options = {}) {
+      const body = await http.json<ResourceStateView>({
+        method: 'GET',
+        path: `/v1/resources/${encodeURIComponent(resource.type)}/${encodeURIComponent(resource.id)}/state`,
+        query: { tenant: options.tenant ?? defaultTenant, at: instant(options.at) },
+      });
+      if (typeof body.exists !== 'boolean' || typeof body.changes !== 'number') {
+        throw new AuditProtocolError('GET /v1/resources/{type}/{id}/state answered without exists and changes');
+      }
+      return body;
     },
   };
 }

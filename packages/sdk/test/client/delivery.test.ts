@@ -123,6 +123,21 @@ describe('delivery to the real service', () => {
     await client.close();
   });
 
+  it('reads a resource\'s state replayed from what was recorded about it', async () => {
+    const { key } = await freshTenant();
+    const { client } = clientFor(key);
+    const resource = { type: 'invoice', id: 'inv-state' };
+    const first = '2026-11-20T09:00:00.000Z';
+    client.record({ action: 'invoice.create', actor: { id: 'u-1' }, resource, occurred_at: first, changes: { before: null, after: { status: 'draft', total: 10 } } });
+    client.record({ action: 'invoice.update', actor: { id: 'u-2' }, resource, occurred_at: '2026-11-20T10:00:00.000Z', changes: { before: { status: 'draft' }, after: { status: 'sent' } } });
+    await client.flush();
+    // The key reads personal data (change values are personal), so the state is in clear.
+    expect(await client.events.state(resource)).toMatchObject({ state: { status: 'sent', total: 10 }, exists: true, changes: 2, at: null });
+    expect(await client.events.state(resource, { at: new Date(first) })).toMatchObject({ state: { status: 'draft', total: 10 }, changes: 1, at: first });
+    await expect(client.events.state({ type: 'invoice', id: 'never-recorded' })).rejects.toMatchObject({ status: 404 });
+    await client.close();
+  });
+
   it('close() delivers what is buffered, then record() throws a clear error', async () => {
     const { tenant, key } = await freshTenant();
     const { client } = clientFor(key, { lingerMs: 60_000 });
