@@ -77,6 +77,7 @@ export {
   type FastifyLikeInstance,
   type FastifyLikeReply,
   type FastifyLikeRequest,
+  type DenialRecording,
   type RequestContextOptions,
 } from './middleware/index.js';
 export {

@@ -1,4 +1,5 @@
 import { openContextCell, runInContextCell } from '../context/audit-context.js';
+import { isRecordedDenial, recordDenial } from './denials.js';
 import {
   defaultRequestId,
   DEFAULT_REQUEST_ID_HEADER,
@@ -12,11 +13,19 @@ import {
  * The parts of an Express request the middleware reads. `ip` is Express's, which already honours the app's
  * `trust proxy` setting (a forwarded address is used only from a trusted proxy), so it is taken as is.
  */
-export interface ExpressLikeRequest extends RequestBasics {}
+export interface ExpressLikeRequest extends RequestBasics {
+  /** Read with `recordDenials` only. */
+  method?: string;
+  /** The path as requested, before any router stripped a mount point (Express); `url` where there is none. */
+  originalUrl?: string;
+  url?: string;
+}
 
-/** The part of an Express (or bare node:http) response the middleware writes. */
+/** The part of an Express (or bare node:http) response the middleware writes (and, with `recordDenials`, reads). */
 export interface ExpressLikeResponse {
   setHeader(name: string, value: string): unknown;
+  statusCode?: number;
+  once?(event: 'finish', listener: () => void): unknown;
 }
 
 export type ExpressAuditContextOptions<Req extends ExpressLikeRequest = ExpressLikeRequest> = RequestContextOptions<Req>;
@@ -46,6 +55,15 @@ export function auditContext<Req extends ExpressLikeRequest = ExpressLikeRequest
       // A throwing resolver is the application's error; Express's error handling should see it, not the socket.
       next(err);
       return;
+    }
+    const denials = options.recordDenials;
+    if (denials !== undefined && res.once !== undefined) {
+      const opened = cell;
+      res.once('finish', () => {
+        const status = res.statusCode ?? 0;
+        if (!isRecordedDenial(denials, status)) return;
+        recordDenial(denials, opened, { method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '', status });
+      });
     }
     runInContextCell(cell, () => next());
   };

@@ -7,12 +7,18 @@ import {
   type RequestBasics,
   type RequestContextOptions,
 } from './request-fields.js';
+import { isRecordedDenial, recordDenial } from './denials.js';
 
 /** The parts of a Fastify request the plugin reads. `ip` honours the server's `trustProxy` option. */
-export interface FastifyLikeRequest extends RequestBasics {}
+export interface FastifyLikeRequest extends RequestBasics {
+  /** Read with `recordDenials` only. */
+  method?: string;
+  url?: string;
+}
 
 export interface FastifyLikeReply {
   header(name: string, value: string): unknown;
+  statusCode?: number;
 }
 
 type HookDone = (err?: Error) => void;
@@ -20,7 +26,7 @@ type Hook<Req> = (request: Req, reply: FastifyLikeReply, done: HookDone) => void
 
 /** The part of a Fastify instance the plugin uses. */
 export interface FastifyLikeInstance<Req extends FastifyLikeRequest = FastifyLikeRequest> {
-  addHook(name: 'onRequest' | 'preHandler', hook: Hook<Req>): unknown;
+  addHook(name: 'onRequest' | 'preHandler' | 'onResponse', hook: Hook<Req>): unknown;
 }
 
 export type FastifyAuditContextOptions<Req extends FastifyLikeRequest = FastifyLikeRequest> = RequestContextOptions<Req>;
@@ -81,6 +87,18 @@ export function fastifyAuditContext<Req extends FastifyLikeRequest = FastifyLike
         return;
       }
       runInContextCell(cell, () => next());
+    });
+  }
+
+  const denials = options.recordDenials;
+  if (denials !== undefined) {
+    instance.addHook('onResponse', (request, reply, next) => {
+      const cell = (request as Req & WithCell)[CELL];
+      const status = reply.statusCode ?? 0;
+      if (cell !== undefined && isRecordedDenial(denials, status)) {
+        recordDenial(denials, cell, { method: request.method ?? 'GET', url: request.url ?? '', status });
+      }
+      next();
     });
   }
 

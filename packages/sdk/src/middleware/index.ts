@@ -11,4 +11,5 @@ export {
   type FastifyLikeReply,
   type FastifyLikeRequest,
 } from './fastify-audit-context.js';
+export { type DenialRecording } from './denials.js';
 export { sessionFingerprint, type RequestContextOptions } from './request-fields.js';

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EventActor } from '@audit-ledger/core';
 import type { AuditContextPatch } from '../context/audit-context.js';
+import type { DenialRecording } from './denials.js';
 
 /** The header a request id is read from (and echoed in) unless configured otherwise. */
 export const DEFAULT_REQUEST_ID_HEADER = 'x-request-id';
@@ -30,6 +31,8 @@ export interface RequestContextOptions<Req> {
   generateRequestId?: () => string;
   /** Whether to echo the request id in the response header; default true. */
   echoRequestId?: boolean;
+  /** Record every refused request (401 and 403 by default) as an event; see DenialRecording. */
+  recordDenials?: DenialRecording;
 }
 
 /** What the middlewares read from any framework's request. */
