@@ -118,8 +118,11 @@ export function exportRoutes(app: FastifyInstance, { ctx, guard }: RouteDeps): v
         async function* records(): AsyncGenerator<ReturnType<typeof csvRecord>> {
           for await (const page of pages()) for (const event of page) yield csvRecord(event);
         }
-        // pipeline, not pipe: a failure while reading ends the response instead of leaving it open.
-        const csv = pipeline(Readable.from(records()), csvStream(), () => undefined);
+        // pipeline, not pipe: a failure while reading ends the response instead of leaving it open; it is logged, as
+        // Fastify logs a failing NDJSON stream.
+        const csv = pipeline(Readable.from(records()), csvStream(), (error) => {
+          if (error) request.log.error({ err: error }, 'CSV export failed');
+        });
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="${tenant}-events.csv"`)
