@@ -24,13 +24,8 @@ const DEFAULT_STATUSES: readonly number[] = [401, 403];
 /** Who a refused request came from when nobody was authenticated. */
 const ANONYMOUS: EventActor = { id: 'anonymous', type: 'user' };
 
-/** Whether a response with this status is recorded. */
-export function isRecordedDenial(recording: DenialRecording, status: number): boolean {
-  return (recording.statuses ?? DEFAULT_STATUSES).includes(status);
-}
-
 /**
- * Records one refused request: resource `http-route` `<METHOD> <path>` (the query string is left out: it may carry
+ * Records a finished request when its status is one of the recording's (else does nothing): resource `http-route` `<METHOD> <path>` (the query string is left out: it may carry
  * tokens), outcome `denied`, the status in metadata, completed from the request's context cell.
  */
 export function recordDenial(
@@ -38,6 +33,7 @@ export function recordDenial(
   cell: ContextCell,
   request: { method: string; url: string; status: number },
 ): void {
+  if (!(recording.statuses ?? DEFAULT_STATUSES).includes(request.status)) return;
   const path = request.url.split('?', 1)[0] ?? '';
   try {
     const event = runInContextCell(cell, () =>

@@ -1,5 +1,5 @@
 import { openContextCell, runInContextCell } from '../context/audit-context.js';
-import { isRecordedDenial, recordDenial } from './denials.js';
+import { recordDenial } from './denials.js';
 import {
   defaultRequestId,
   DEFAULT_REQUEST_ID_HEADER,
@@ -60,9 +60,8 @@ export function auditContext<Req extends ExpressLikeRequest = ExpressLikeRequest
     if (denials !== undefined && res.once !== undefined) {
       const opened = cell;
       res.once('finish', () => {
-        const status = res.statusCode ?? 0;
-        if (!isRecordedDenial(denials, status)) return;
-        recordDenial(denials, opened, { method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '', status });
+        const url = req.originalUrl ?? req.url ?? '';
+        recordDenial(denials, opened, { method: req.method ?? 'GET', url, status: res.statusCode ?? 0 });
       });
     }
     runInContextCell(cell, () => next());

@@ -7,7 +7,7 @@ import {
   type RequestBasics,
   type RequestContextOptions,
 } from './request-fields.js';
-import { isRecordedDenial, recordDenial } from './denials.js';
+import { recordDenial } from './denials.js';
 
 /** The parts of a Fastify request the plugin reads. `ip` honours the server's `trustProxy` option. */
 export interface FastifyLikeRequest extends RequestBasics {
@@ -94,9 +94,8 @@ export function fastifyAuditContext<Req extends FastifyLikeRequest = FastifyLike
   if (denials !== undefined) {
     instance.addHook('onResponse', (request, reply, next) => {
       const cell = (request as Req & WithCell)[CELL];
-      const status = reply.statusCode ?? 0;
-      if (cell !== undefined && isRecordedDenial(denials, status)) {
-        recordDenial(denials, cell, { method: request.method ?? 'GET', url: request.url ?? '', status });
+      if (cell !== undefined) {
+        recordDenial(denials, cell, { method: request.method ?? 'GET', url: request.url ?? '', status: reply.statusCode ?? 0 });
       }
       next();
     });

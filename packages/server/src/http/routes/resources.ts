@@ -5,6 +5,7 @@ import { resolveReadTenant } from '../../auth/tenant-resolution.js';
 import { LedgerError } from '../../errors.js';
 import { filterOf, recordRead } from '../../privacy/read-audit.js';
 import type { StoredEvent } from '../../store/ledger-store.js';
+import { filterText } from '../event-filter-query.js';
 import { GUARDED, problemResponses } from '../problem-schema.js';
 import { BEARER_SECURITY, type RouteDeps } from '../route-deps.js';
 import { keyPrincipalOf } from '../route-guard.js';
@@ -16,8 +17,6 @@ const READ_EVENTS = keyWithScope('events:read', 'events:read:pii');
 const PAGE = 1000;
 /** A longer history is refused rather than replayed in one request; `at` or the export reach the rest. */
 export const MAX_REPLAYED_EVENTS = 10_000;
-
-const noNul = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '^[^\\u0000]*$' }) as const;
 
 const STATE_SCHEMA = {
   type: 'object',
@@ -104,7 +103,7 @@ export function resourceRoutes(app: FastifyInstance, deps: RouteDeps): void {
         params: {
           type: 'object',
           required: ['type', 'id'],
-          properties: { type: noNul(EVENT_LIMITS.maxLabelLength), id: noNul(EVENT_LIMITS.maxIdLength) },
+          properties: { type: filterText(EVENT_LIMITS.maxLabelLength), id: filterText(EVENT_LIMITS.maxIdLength) },
         },
         querystring: {
           type: 'object',
